@@ -1,0 +1,101 @@
+"""Playwright on Debian's chromium against a live server with its own database.
+
+Each module gets a fresh database and a real SMTP server on loopback; the app
+delivers mail through a Huey consumer thread, as a production worker would.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.conftest import make_settings
+from tests.smtp import SMTPServer, free_port
+from wallet import create_app
+from wallet import extensions as ext
+from wallet.db import Base
+
+CHROMIUM = os.environ.get("WALLET_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+    smtp: SMTPServer
+    server: BaseWSGIServer
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    instance: Path = tmp_path_factory.mktemp("live")
+    port = free_port()
+    smtp = SMTPServer()
+    smtp.start()
+    settings = make_settings(
+        instance,
+        base_url=f"http://127.0.0.1:{port}",
+        smtp_host=smtp.host,
+        smtp_port=smtp.port,
+        smtp_starttls=False,
+        huey_immediate=True,
+        ratelimit_enabled=False,
+    )
+    app = create_app(settings)
+    with app.app_context():
+        Base.metadata.drop_all(ext.db.engine)
+        Base.metadata.create_all(ext.db.engine)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(app=app, url=settings.base_url, smtp=smtp, server=server)
+    server.shutdown()
+    smtp.stop()
+    with app.app_context():
+        ext.db.session.remove()
+        Base.metadata.drop_all(ext.db.engine)
+        ext.db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A phone-sized page (360 px wide) with a Japanese browser."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def assert_fits_width(page: Page) -> None:
+    """No sideways scroll at the current viewport width."""
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"

@@ -1,0 +1,88 @@
+"""One app per session; each test runs in a transaction that is rolled back.
+
+SQLite by default; PostgreSQL when ``WALLET_TEST_DATABASE_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.smtp import SMTPServer
+from wallet import create_app
+from wallet import extensions as ext
+from wallet.config import Settings
+from wallet.db import Base
+
+BASE_URL = "http://wallet.test"
+
+
+def make_settings(instance: Path, **changes: object) -> Settings:
+    db_url = os.environ.get("WALLET_TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
+    base = Settings(
+        env="testing",
+        secret_key="test-secret-key-not-for-production",
+        database_url=db_url,
+        base_url=BASE_URL,
+        instance_path=instance,
+        mail_from="Open Badge Wallet <noreply@wallet.test>",
+    )
+    return base.with_overrides(**changes)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings, TESTING=True)
+    with app.app_context():
+        Base.metadata.drop_all(ext.db.engine)
+        Base.metadata.create_all(ext.db.engine)
+    yield app
+    with app.app_context():
+        Base.metadata.drop_all(ext.db.engine)
+        ext.db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """``ext.db.session`` bound to one connection whose transaction is rolled back."""
+    with app.app_context():
+        connection = ext.db.engine.connect()
+        transaction = connection.begin()
+        scoped = ext.db._make_scoped_session(
+            {"bind": connection, "binds": {}, "join_transaction_mode": "create_savepoint"}
+        )
+        original = ext.db.session
+        ext.db.session = scoped
+        try:
+            yield scoped()
+        finally:
+            scoped.remove()
+            ext.db.session = original
+            transaction.rollback()
+            connection.close()
+    ext.limiter.reset()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPServer]:
+    """A real SMTP server on loopback that records every message."""
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,113 @@
+"""The Open Badges wallet: ``create_app`` builds the Flask application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+from wallet import extensions as ext
+from wallet.config import PROJECT_ROOT, Settings
+from wallet.db import configure_sqlite
+
+TRANSLATIONS = PROJECT_ROOT / "wallet" / "translations"
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(
+        WALLET_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        MAX_CONTENT_LENGTH=settings.max_csv_bytes + 64 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
+        BABEL_TRANSLATION_DIRECTORIES=";".join(
+            str(p) for p in sorted(TRANSLATIONS.iterdir()) if p.is_dir()
+        )
+        if TRANSLATIONS.exists()
+        else "translations",
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app, settings)
+    _register_error_handlers(app)
+
+    from wallet import cli, jobs
+
+    cli.init_app(app)
+    jobs.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from wallet import i18n, models, security
+
+    ext.db.init_app(app)
+    with app.app_context():
+        configure_sqlite(ext.db.engine)
+    ext.migrate.init_app(
+        app, ext.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
+    )
+    ext.csrf.init_app(app)
+    ext.limiter.init_app(app)
+    ext.babel.init_app(
+        app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone
+    )
+    login_manager = ext.login_manager
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    security.init_security_headers(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> models.User | None:
+        raw_id, _, epoch = user_id.partition(":")
+        if not raw_id.isdigit():
+            return None
+        user = ext.db.session.get(models.User, int(raw_id))
+        if user is None or str(user.session_epoch) != epoch:
+            return None
+        return user
+
+    @app.context_processor
+    def inject_helpers() -> dict[str, Any]:
+        return {"current_locale": i18n.select_locale(), "pick": i18n.pick}
+
+
+def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from wallet.views import admin, auth, claim, public, wallet
+
+    for module in (auth, claim, wallet, public, admin):
+        app.register_blueprint(module.bp)
+    if not settings.is_production:
+        from wallet.views import dev
+
+        app.register_blueprint(dev.bp)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        return render_template("errors/http.html", error=error), error.code or 500

@@ -1,0 +1,123 @@
+"""Settings read once from ``WALLET_*`` environment variables.
+
+Development needs nothing configured: the database, the secret key and the mail
+outbox live in ``instance/``. Production (``WALLET_ENV=production``) refuses to
+start without an explicit secret, database URL and base URL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a runnable wallet."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret(instance: Path) -> str:
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    secret_key: str = ""
+    database_url: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    instance_path: Path = PROJECT_ROOT / "instance"
+    timezone: str = "Asia/Tokyo"
+    default_locale: str = "ja"
+    claim_token_days: int = 90
+    activation_token_hours: int = 24
+    reset_token_minutes: int = 60
+    # mail
+    mail_from: str = "Open Badge Wallet <noreply@wallet.invalid>"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_timeout: float = 10.0
+    # jobs and limits
+    redis_url: str = ""
+    huey_immediate: bool = False
+    ratelimit_storage_url: str = "memory://"
+    ratelimit_enabled: bool = True
+    # uploads
+    max_csv_bytes: int = 2 * 1024 * 1024
+    max_csv_rows: int = 20_000
+    max_image_bytes: int = 512 * 1024
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.instance_path / "outbox"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        get = env.get
+        mode = get("WALLET_ENV", "development")
+        instance = Path(get("WALLET_INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
+        secret = get("WALLET_SECRET_KEY", "")
+        db_url = get("WALLET_DATABASE_URL", "")
+        base_url = get("WALLET_BASE_URL", "")
+        redis_url = get("WALLET_REDIS_URL", "")
+        if mode == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("WALLET_SECRET_KEY", secret),
+                    ("WALLET_DATABASE_URL", db_url),
+                    ("WALLET_BASE_URL", base_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ConfigurationError("production needs " + ", ".join(missing))
+        else:
+            secret = secret or _dev_secret(instance)
+            db_url = db_url or f"sqlite:///{instance / 'wallet.sqlite3'}"
+        return cls(
+            env=mode,
+            secret_key=secret,
+            database_url=db_url,
+            base_url=(base_url or cls.base_url).rstrip("/"),
+            instance_path=instance,
+            timezone=get("WALLET_TIMEZONE", cls.timezone),
+            default_locale=get("WALLET_DEFAULT_LOCALE", cls.default_locale),
+            claim_token_days=int(get("WALLET_CLAIM_TOKEN_DAYS", cls.claim_token_days)),
+            mail_from=get("WALLET_MAIL_FROM", cls.mail_from),
+            smtp_host=get("WALLET_SMTP_HOST", ""),
+            smtp_port=int(get("WALLET_SMTP_PORT", cls.smtp_port)),
+            smtp_user=get("WALLET_SMTP_USER", ""),
+            smtp_password=get("WALLET_SMTP_PASSWORD", ""),
+            smtp_starttls=_bool(get("WALLET_SMTP_STARTTLS"), default=True),
+            redis_url=redis_url,
+            huey_immediate=_bool(get("WALLET_JOBS_IMMEDIATE")),
+            ratelimit_storage_url=get("WALLET_RATELIMIT_STORAGE_URL") or (redis_url or "memory://"),
+        )
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)

@@ -1,0 +1,20 @@
+"""Extension objects, unbound: ``create_app`` initialises them."""
+
+from __future__ import annotations
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from wallet.db import Base
+
+db = SQLAlchemy(metadata=Base.metadata)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+babel = Babel()
+migrate = Migrate()

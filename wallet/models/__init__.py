@@ -1,0 +1,22 @@
+"""SQLAlchemy models. Plain SQLAlchemy 2.0: no Flask here."""
+
+from wallet.models.accounts import EmailAddress, Token, TokenPurpose, User
+from wallet.models.blobs import Blob
+from wallet.models.issuing import Award, AwardBatch, AwardState, BadgeClass, BadgeKind, Issuer
+from wallet.models.outbox import MailStatus, OutboxMail
+
+__all__ = [
+    "Award",
+    "AwardBatch",
+    "AwardState",
+    "BadgeClass",
+    "BadgeKind",
+    "Blob",
+    "EmailAddress",
+    "Issuer",
+    "MailStatus",
+    "OutboxMail",
+    "Token",
+    "TokenPurpose",
+    "User",
+]

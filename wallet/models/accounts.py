@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wallet.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from wallet.models.issuing import Award
+
+
+class User(Base):
+    """A wallet account (student) or programme-office account (``is_staff``)."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(8), default="ja")
+    terms_version: Mapped[str | None] = mapped_column(String(32))
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # bumped on password change/logout-everywhere: part of the flask-login id
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    emails: Mapped[list[EmailAddress]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="EmailAddress.id"
+    )
+    awards: Mapped[list[Award]] = relationship(back_populates="user")
+
+    @property
+    def is_activated(self) -> bool:
+        return self.activated_at is not None
+
+    # the protocol flask-login expects, without importing it here
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_activated
+
+    def get_id(self) -> str:
+        """Changes when the password changes, which ends every other session."""
+        return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def verified_emails(self) -> list[str]:
+        return [e.email for e in self.emails if e.verified_at is not None]
+
+
+class EmailAddress(Base):
+    """An address proven to belong to a user; awards to it reach the wallet."""
+
+    __tablename__ = "email_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="emails")
+
+
+class TokenPurpose(enum.StrEnum):
+    CLAIM = "claim"
+    ACTIVATE = "activate"
+    RESET = "reset"
+    ADD_EMAIL = "add_email"
+
+
+class Token(Base):
+    """A random secret sent by mail. Only its SHA-256 is stored."""
+
+    __tablename__ = "token"
+    __table_args__ = (Index("ix_token_purpose_award", "purpose", "award_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wallet.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from wallet.models.accounts import User
+
+
+class Issuer(Base):
+    """The awarding organisation (OB 2.0 Issuer Profile)."""
+
+    __tablename__ = "issuer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str] = mapped_column(String(500))
+    email: Mapped[str] = mapped_column(String(320))
+    description: Mapped[str] = mapped_column(Text, default="")
+    image_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    badge_classes: Mapped[list[BadgeClass]] = relationship(back_populates="issuer")
+
+
+class BadgeKind(enum.StrEnum):
+    HOSTED = "hosted"
+    ANCHORED = "anchored"
+
+
+class BadgeClass(Base):
+    """What a badge stands for (OB 2.0 BadgeClass)."""
+
+    __tablename__ = "badge_class"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    criteria_text: Mapped[str] = mapped_column(Text, default="")
+    criteria_url: Mapped[str] = mapped_column(String(500), default="")
+    image_sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"))
+    kind: Mapped[str] = mapped_column(String(16), default=BadgeKind.HOSTED)
+    valid_days: Mapped[int | None] = mapped_column()
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    issuer: Mapped[Issuer] = relationship(back_populates="badge_classes")
+    awards: Mapped[list[Award]] = relationship(back_populates="badge_class")
+
+    @property
+    def is_anchored(self) -> bool:
+        return self.kind == BadgeKind.ANCHORED
+
+
+class AwardBatch(Base):
+    """One confirmed upload of a completers list."""
+
+    __tablename__ = "award_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    badge_class_id: Mapped[int] = mapped_column(ForeignKey("badge_class.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    created_count: Mapped[int] = mapped_column(default=0)
+    skipped_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AwardState(enum.StrEnum):
+    OFFERED = "offered"
+    PENDING = "pending"  # accepted, anchored, waiting for the daily run
+    ISSUED = "issued"
+    DECLINED = "declined"
+
+
+class Award(Base):
+    """One badge for one recipient (an OB 2.0 Assertion once published).
+
+    Revocation is orthogonal to the state: ``revoked_at`` keeps the state it had.
+    """
+
+    __tablename__ = "award"
+    __table_args__ = (UniqueConstraint("badge_class_id", "recipient_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)  # >= 128 bits
+    share_id: Mapped[str] = mapped_column(String(16), unique=True)  # short, for QR codes
+    badge_class_id: Mapped[int] = mapped_column(ForeignKey("badge_class.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("award_batch.id"), index=True)
+    recipient_email: Mapped[str] = mapped_column(String(320), index=True)
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    student_number: Mapped[str] = mapped_column(String(64), default="")
+    salt: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8), default="ja")
+    state: Mapped[str] = mapped_column(String(16), default=AwardState.OFFERED, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_on: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    badge_class: Mapped[BadgeClass] = relationship(back_populates="awards")
+    user: Mapped[User | None] = relationship(back_populates="awards")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == AwardState.PENDING
+
+    @property
+    def is_offered(self) -> bool:
+        return self.state == AwardState.OFFERED
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now

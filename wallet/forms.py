@@ -1,3 +1,0 @@
-"""Flask-WTF forms: shape and format checks only, no database access."""
-
-from __future__ import annotations

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
 from wallet import extensions as ext
 from wallet.config import PROJECT_ROOT, Settings
 from wallet.db import configure_sqlite
+from wallet.services.errors import NotFoundError, PermissionDeniedError
 
 TRANSLATIONS = PROJECT_ROOT / "wallet" / "translations"
 
@@ -108,6 +109,14 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(NotFoundError)
+    def not_found(_error: NotFoundError) -> tuple[str, int]:
+        return render_template("errors/http.html", error=NotFound()), 404
+
+    @app.errorhandler(PermissionDeniedError)
+    def forbidden(_error: PermissionDeniedError) -> tuple[str, int]:
+        return render_template("errors/http.html", error=Forbidden()), 403
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         return render_template("errors/http.html", error=error), error.code or 500

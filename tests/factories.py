@@ -1,0 +1,121 @@
+"""factory_boy factories bound to the per-test session."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import factory
+from PIL import Image
+
+from wallet import extensions as ext
+from wallet.models import Award, AwardState, BadgeClass, BadgeKind, Blob, EmailAddress, Issuer, User
+from wallet.security import hash_password
+
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH: dict[str, str] = {}
+
+
+def password_hash(password: str = PASSWORD) -> str:
+    """argon2 is slow on purpose: hash each test password once per run."""
+    if password not in _PASSWORD_HASH:
+        _PASSWORD_HASH[password] = hash_password(password)
+    return _PASSWORD_HASH[password]
+
+
+def png_bytes(size: int = 64, colour: tuple[int, int, int] = (20, 90, 160)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class Base(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: ext.db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"student{n}@shizuoka.ac.jp")
+    name = factory.Sequence(lambda n: f"静岡 太郎{n}")
+    password_hash = factory.LazyFunction(password_hash)
+    locale = "ja"
+    activated_at = factory.LazyFunction(lambda: datetime.now(UTC))
+    terms_version = "2026-04"
+    terms_accepted_at = factory.LazyFunction(lambda: datetime.now(UTC))
+
+    class Params:
+        staff = factory.Trait(
+            is_staff=True, email=factory.Sequence(lambda n: f"office{n}@shizuoka.ac.jp")
+        )
+        inactive = factory.Trait(activated_at=None)
+
+    @factory.post_generation
+    def verified_email(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            obj.emails.append(EmailAddress(email=obj.email, verified_at=datetime.now(UTC)))
+            ext.db.session.flush()
+
+
+class BlobFactory(Base):
+    class Meta:
+        model = Blob
+
+    data = factory.LazyFunction(lambda: png_bytes(colour=(secrets.randbelow(255), 90, 160)))
+    content_type = "image/png"
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.data).hexdigest())
+
+
+class IssuerFactory(Base):
+    class Meta:
+        model = Issuer
+
+    public_id = factory.LazyFunction(lambda: secrets.token_hex(8))
+    name = "静岡大学"
+    name_en = "Shizuoka University"
+    url = "https://www.shizuoka.ac.jp/"
+    email = "openbadge@shizuoka.ac.jp"
+
+
+class BadgeClassFactory(Base):
+    class Meta:
+        model = BadgeClass
+
+    public_id = factory.LazyFunction(lambda: secrets.token_hex(8))
+    issuer = factory.SubFactory(IssuerFactory)
+    name = factory.Sequence(lambda n: f"データサイエンス特別教育プログラム {n}")
+    name_en = factory.Sequence(lambda n: f"Data Science Special Programme {n}")
+    description = "所定の科目を修了し、データサイエンスの基礎を身につけたことを証明します。"
+    description_en = "Certifies completion of the data science programme."
+    criteria_text = "プログラムの全科目の単位を修得すること。"
+    image_sha256 = factory.LazyAttribute(lambda o: BlobFactory().sha256)
+    kind = BadgeKind.HOSTED
+    tags = factory.LazyFunction(lambda: ["data-science"])
+
+    class Params:
+        anchored = factory.Trait(kind=BadgeKind.ANCHORED)
+
+
+class AwardFactory(Base):
+    class Meta:
+        model = Award
+
+    public_id = factory.LazyFunction(lambda: secrets.token_urlsafe(24))
+    share_id = factory.LazyFunction(lambda: secrets.token_urlsafe(6))
+    badge_class = factory.SubFactory(BadgeClassFactory)
+    recipient_email = factory.Sequence(lambda n: f"student{n}@shizuoka.ac.jp")
+    recipient_name = factory.Sequence(lambda n: f"静岡 花子{n}")
+    salt = factory.LazyFunction(lambda: secrets.token_hex(16))
+    state = AwardState.OFFERED
+
+    class Params:
+        issued = factory.Trait(
+            state=AwardState.ISSUED, issued_at=factory.LazyFunction(lambda: datetime.now(UTC))
+        )

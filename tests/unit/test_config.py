@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wallet import create_app
+from wallet.config import ConfigurationError, Settings
+
+
+def test_development_needs_nothing_configured(tmp_path: Path) -> None:
+    settings = Settings.from_env({"WALLET_INSTANCE_PATH": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'wallet.sqlite3'}"
+    assert len(settings.secret_key) >= 32
+    # the generated secret is kept, so sessions survive a restart
+    assert Settings.from_env({"WALLET_INSTANCE_PATH": str(tmp_path)}).secret_key == (
+        settings.secret_key
+    )
+    assert not settings.smtp_host
+
+
+def test_production_refuses_to_start_without_secret_database_and_url(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        Settings.from_env({"WALLET_ENV": "production", "WALLET_INSTANCE_PATH": str(tmp_path)})
+    for name in ("WALLET_SECRET_KEY", "WALLET_DATABASE_URL", "WALLET_BASE_URL"):
+        assert name in str(error.value)
+
+
+def test_production_cookies_are_secure_and_hsts_is_sent(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "WALLET_ENV": "production",
+            "WALLET_SECRET_KEY": "x" * 40,
+            "WALLET_DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+            "WALLET_BASE_URL": "https://wallet.example.ac.jp/",
+            "WALLET_INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    assert settings.base_url == "https://wallet.example.ac.jp"
+    app = create_app(settings)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    response = app.test_client().get("/", base_url="https://wallet.example.ac.jp")
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+    assert app.test_client().get("/dev/outbox").status_code == 404

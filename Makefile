@@ -14,7 +14,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 translations: $(STAMP)
 	@for area in wallet/translations/*/; do \
-	  $(BIN)/pybabel compile --use-fuzzy -q -d $$area 2>/dev/null || $(BIN)/pybabel compile -d $$area; \
+	  $(BIN)/pybabel compile -d $$area >/dev/null || exit 1; \
 	done
 
 run: $(STAMP) translations

@@ -1,0 +1,24 @@
+"""The library's error types: only `OpenBadgesError` (and its subclasses) ever escape."""
+
+from __future__ import annotations
+
+
+class OpenBadgesError(Exception):
+    """Base class of every error the Open Badges library raises."""
+
+
+class DocumentError(OpenBadgesError):
+    """A JSON-LD document is malformed: `field` names where (a JSON path), `reason` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}" if field else reason)
+        self.field = field
+        self.reason = reason
+
+
+class BakingError(OpenBadgesError):
+    """An image could not be baked or no badge could be extracted from it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

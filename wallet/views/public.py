@@ -1,14 +1,19 @@
-"""Public pages: start page, language switch (share pages and JSON-LD join later)."""
+"""Public pages: start page, language switch, images and the hosted JSON-LD documents."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+import json
+from collections.abc import Callable
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from wallet.extensions import db
 from wallet.i18n import LOCALE_COOKIE, LOCALES
+from wallet.services import documents
 from wallet.services.blobs import get_blob
+from wallet.services.errors import NotFoundError
 from wallet.views.safety import safe_next
 
 bp = Blueprint("public", __name__)
@@ -46,3 +51,51 @@ def image(sha256: str) -> Response:
             "default-src 'none'; style-src 'unsafe-inline'; sandbox"
         )
     return response
+
+
+# --- Open Badges 2.0 hosted documents (docs/documents.md) -----------------------------
+
+JSONLD = "application/ld+json"
+DocumentGetter = Callable[..., documents.HostedDocument]
+
+
+def _json_response(body: object, status: int, max_age: int) -> Response:
+    """JSON-LD unless the client accepts only plain JSON; readable from any origin."""
+    mimetype = request.accept_mimetypes.best_match([JSONLD, "application/json"], default=JSONLD)
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=mimetype or JSONLD
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.vary.add("Accept")
+    return response
+
+
+def _serve(getter: DocumentGetter, public_id: str, max_age: int) -> Response:
+    base_url = current_app.config["WALLET_SETTINGS"].base_url
+    try:
+        document = getter(db.session(), public_id, base_url)
+    except NotFoundError:
+        return _json_response({"error": "not_found"}, 404, max_age=60)
+    return _json_response(document.body, document.status, max_age)
+
+
+@bp.get("/ob/issuers/<public_id>")
+def issuer_document(public_id: str) -> Response:
+    return _serve(documents.get_issuer_document, public_id, max_age=300)
+
+
+@bp.get("/ob/issuers/<public_id>/revocations")
+def revocation_list_document(public_id: str) -> Response:
+    return _serve(documents.get_revocation_list_document, public_id, max_age=60)
+
+
+@bp.get("/ob/badges/<public_id>")
+def badge_class_document(public_id: str) -> Response:
+    return _serve(documents.get_badge_class_document, public_id, max_age=300)
+
+
+@bp.get("/ob/assertions/<public_id>")
+def assertion_document(public_id: str) -> Response:
+    """Fetchable whatever the badge's wallet visibility: baked files must keep verifying."""
+    return _serve(documents.get_assertion_document, public_id, max_age=60)

@@ -22,3 +22,11 @@ class BakingError(OpenBadgesError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class SignatureError(OpenBadgesError):
+    """A JWS is malformed, uses an unsupported algorithm, or its signature does not verify."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

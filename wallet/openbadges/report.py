@@ -1,0 +1,71 @@
+"""The verification report: a list of checks with stable machine-readable codes.
+
+Codes (the app translates them): `input.recognised`, `image.extracted`, `assertion.fetched`,
+`assertion.parsed`, `assertion.id_matches`, `baked.matches_hosted`, `badge.fetched`,
+`badge.parsed`, `badge.id_matches`, `badge.origin_allowed`, `issuer.fetched`, `issuer.parsed`,
+`issuer.id_matches`, `issuer.id_valid`, `origin.allowed`, `signature.creator`, `key.listed`,
+`key.fetched`, `key.parsed`, `key.owner`, `signature.valid`, `issued.not_future`,
+`expiry.after_issue`, `expiry.not_expired`, `recipient.match`, `revocation.list_fetched`,
+`revocation.not_revoked`, `image.present`, `image.type`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from wallet.openbadges.v2 import Assertion, BadgeClass, Profile
+
+CheckStatus = Literal["pass", "fail", "warn"]
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    status: CheckStatus
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    """`valid` when an assertion was found and no check failed (warnings are allowed)."""
+
+    checks: list[Check] = field(default_factory=list)
+    assertion: Assertion | None = None
+    badge: BadgeClass | None = None
+    issuer: Profile | None = None
+    signed: bool = False
+    baked_payload: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.assertion is not None and not self.failures
+
+    @property
+    def failures(self) -> list[Check]:
+        return [check for check in self.checks if check.status == "fail"]
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [check for check in self.checks if check.status == "warn"]
+
+    def status_of(self, code: str) -> CheckStatus | None:
+        """The worst status recorded under `code` (None if never checked)."""
+        statuses = {check.status for check in self.checks if check.code == code}
+        for status in ("fail", "warn", "pass"):
+            if status in statuses:
+                return status
+        return None
+
+    def add(self, code: str, status: CheckStatus, detail: str = "") -> bool:
+        self.checks.append(Check(code, status, detail))
+        return status != "fail"
+
+    def passed(self, code: str, detail: str = "") -> bool:
+        return self.add(code, "pass", detail)
+
+    def failed(self, code: str, detail: str = "") -> bool:
+        return self.add(code, "fail", detail)
+
+    def warned(self, code: str, detail: str = "") -> bool:
+        return self.add(code, "warn", detail)

@@ -2,29 +2,81 @@
 
 Run a worker with ``huey_consumer wallet.jobs.huey``. Task bodies take ids, not
 objects, are idempotent, and call services inside an application context.
+
+``huey`` is built from the environment at import (what the consumer needs) and
+reconfigured from the app's settings by ``init_app``: tests and other callers of
+``create_app(settings)`` get the job store their settings describe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, crontab
+from huey.storage import RedisStorage, SqliteStorage
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from wallet import extensions as ext
+from wallet import mail
 from wallet.config import Settings
+from wallet.db import utcnow
+from wallet.models import OutboxMail
+from wallet.services import outbox
+
+log = logging.getLogger(__name__)
+
+# Mails claimed per transaction; a run goes on until nothing is due.
+BATCH_SIZE = 100
+MAX_BATCHES_PER_RUN = 1000
+_PENDING_MAIL = "wallet.outbox_pending"
+
+
+def _storage(settings: Settings) -> tuple[type[Any], dict[str, Any]]:
+    if settings.redis_url:
+        return RedisStorage, {"url": settings.redis_url}
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    return SqliteStorage, {"filename": str(settings.instance_path / "jobs.sqlite3")}
 
 
 def make_huey(settings: Settings) -> Huey:
-    if settings.huey_immediate:
-        return MemoryHuey("wallet", immediate=True)
-    if settings.redis_url:
-        return RedisHuey("wallet", url=settings.redis_url)
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("wallet", filename=str(settings.instance_path / "jobs.sqlite3"))
+    """Immediate in-memory (tests), Redis (production) or SQLite in ``instance/``."""
+    storage_class, kwargs = _storage(settings)
+    return Huey(
+        "wallet",
+        results=False,
+        immediate=settings.huey_immediate,
+        storage_class=storage_class,
+        **kwargs,
+    )
 
 
-huey = make_huey(Settings.from_env())
+def _store_key(settings: Settings) -> tuple[Any, ...]:
+    return (settings.redis_url, str(settings.instance_path), settings.huey_immediate)
+
+
+def configure_huey(queue: Huey, settings: Settings) -> None:
+    """Point an existing Huey (and the tasks bound to it) at the store of ``settings``."""
+    key = _store_key(settings)
+    if _configured.get(id(queue)) == key:
+        return
+    storage_class, kwargs = _storage(settings)
+    queue.storage_class = storage_class
+    queue.storage_kwargs = kwargs
+    queue.immediate = settings.huey_immediate
+    queue.storage = queue.create_storage()
+    _configured[id(queue)] = key
+
+
+_configured: dict[int, tuple[Any, ...]] = {}
+_env_settings = Settings.from_env()
+huey = make_huey(_env_settings)
+_configured[id(huey)] = _store_key(_env_settings)
 _worker_app: Flask | None = None
 
 
@@ -43,5 +95,90 @@ def app_context() -> Iterator[Flask]:
         yield _worker_app
 
 
+def deliver_outbox(
+    *, batch_size: int = BATCH_SIZE, clock: Callable[[], datetime] = utcnow
+) -> outbox.DeliveryReport:
+    """Deliver every due mail through one transport (one SMTP connection).
+
+    Uses a session of its own: it may run right after another session's commit
+    (immediate mode), and it commits after every mail.
+    """
+    total = outbox.DeliveryReport()
+    with app_context() as app:
+        settings: Settings = app.config["WALLET_SETTINGS"]
+        session = ext.db.session.session_factory()
+        try:
+            with mail.open_transport(settings) as transport:
+                send = mail.Mailer(settings, transport)
+                for _ in range(MAX_BATCHES_PER_RUN):
+                    report = outbox.deliver_due_mail(
+                        session, send, clock(), batch_size, commit=session.commit
+                    )
+                    total.claimed += report.claimed
+                    total.sent += report.sent
+                    total.retrying += report.retrying
+                    total.failed += report.failed
+                    if report.claimed < batch_size:
+                        break
+        finally:
+            session.close()
+    if total.claimed:
+        log.info(
+            "outbox: %d sent, %d to retry, %d failed", total.sent, total.retrying, total.failed
+        )
+    return total
+
+
+@huey.task()
+def drain_outbox() -> None:
+    """Deliver due mail now (queued after every commit that added outbox rows)."""
+    deliver_outbox()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def drain_outbox_every_minute() -> None:
+    """Retries, and mail whose kick was lost (e.g. the job store was down)."""
+    deliver_outbox()
+
+
+# -- queue a drain after each commit that added mail -------------------------------
+
+
+def _note_new_mail(session: Session, _context: object, _instances: object) -> None:
+    if any(isinstance(obj, OutboxMail) for obj in session.new):
+        session.info[_PENDING_MAIL] = True
+
+
+def _note_bulk_insert(state: ORMExecuteState) -> None:
+    if state.is_insert and getattr(state.statement, "table", None) is OutboxMail.__table__:
+        state.session.info[_PENDING_MAIL] = True
+
+
+def _kick_after_commit(session: Session) -> None:
+    if not session.info.pop(_PENDING_MAIL, False):
+        return
+    try:
+        drain_outbox()
+    except Exception:  # the job store being down must not fail the committed change
+        log.exception("could not queue drain_outbox; the periodic run will send the mail")
+
+
+def _forget_after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        session.info.pop(_PENDING_MAIL, None)
+
+
+def _listen_once(target: Any, name: str, handler: Callable[..., None]) -> None:
+    if not event.contains(target, name, handler):
+        event.listen(target, name, handler)
+
+
 def init_app(app: Flask) -> None:
-    """Hook the app to the queue (mail kick after commit is wired here)."""
+    """Point the queue at the app's job store and kick delivery after commits."""
+    from flask_sqlalchemy.session import Session as FlaskSession
+
+    configure_huey(huey, app.config["WALLET_SETTINGS"])
+    _listen_once(FlaskSession, "before_flush", _note_new_mail)
+    _listen_once(FlaskSession, "do_orm_execute", _note_bulk_insert)
+    _listen_once(FlaskSession, "after_commit", _kick_after_commit)
+    _listen_once(FlaskSession, "after_soft_rollback", _forget_after_rollback)

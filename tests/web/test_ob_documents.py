@@ -15,6 +15,7 @@ from tests.factories import AwardFactory, BadgeClassFactory, BlobFactory, Issuer
 from wallet.models import Award, AwardState
 from wallet.openbadges.hashing import identity_matches
 from wallet.openbadges.v2 import CONTEXT, Assertion, IdentityObject
+from wallet.services.documents import issuer_profile
 
 JSONLD = "application/ld+json"
 
@@ -114,6 +115,16 @@ def test_issuer_profile_holds_the_required_fields_and_an_origin_policy(
         "allowedOrigins": ["wallet.test"],
     }
     assert "Shizuoka University" not in fetch(client, doc["id"]).get_data(as_text=True)
+
+
+def test_origin_policy_is_left_to_the_default_with_a_port_or_an_ip(db_session: object) -> None:
+    issuer = IssuerFactory()
+    for base_url in ("http://127.0.0.1:5000", "https://wallet.example.ac.jp:8443"):
+        policy = issuer_profile(issuer, base_url).to_json()["verification"]
+        assert policy == {
+            "type": "VerificationObject",
+            "startsWith": [f"{base_url}/ob/assertions/"],
+        }
 
 
 def _urls_in(value: Any) -> list[str]:

@@ -14,6 +14,7 @@ Only the primary-language texts go into the documents; English versions stay in 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -50,9 +51,18 @@ def image_url(base_url: str, sha256: str) -> str:
     return f"{base_url}/ob/images/{sha256}"
 
 
-def _origin(base_url: str) -> str:
-    """host[:port] of the site, as OB 2.0 `allowedOrigins` wants it (no scheme, no path)."""
-    return urlsplit(base_url).netloc
+# What the 1EdTech validator accepts in `allowedOrigins`: a DNS name, no port, no IP address.
+_HOSTNAME = re.compile(r"^(?=.{4,253}$)((?!-)[a-zA-Z0-9-]{0,62}[a-zA-Z0-9]\.)+[a-zA-Z]{2,63}$")
+
+
+def _allowed_origins(base_url: str) -> tuple[str, ...]:
+    """The site's host as OB 2.0 `allowedOrigins` wants it (bare host: no scheme, no path).
+
+    With a port or an IP address (development) the list is left out: the validator rejects
+    such values, and its default, the issuer id's host[:port], is this very origin anyway.
+    """
+    origin = urlsplit(base_url).netloc
+    return (origin,) if _HOSTNAME.match(origin) else ()
 
 
 def _moment(value: datetime) -> datetime:
@@ -74,7 +84,7 @@ def issuer_profile(issuer: Issuer, base_url: str) -> v2.Profile:
         verification=v2.VerificationObject(
             type="VerificationObject",
             starts_with=(f"{base_url}/ob/assertions/",),
-            allowed_origins=(_origin(base_url),),
+            allowed_origins=_allowed_origins(base_url),
         ),
     )
 

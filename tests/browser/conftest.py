@@ -71,7 +71,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     smtp.stop()
     with app.app_context():
         ext.db.session.remove()
+        # leave the (possibly shared PostgreSQL) database empty but usable
         Base.metadata.drop_all(ext.db.engine)
+        Base.metadata.create_all(ext.db.engine)
         ext.db.engine.dispose()
 
 

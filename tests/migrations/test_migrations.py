@@ -34,6 +34,8 @@ def empty_app(tmp_path: Path) -> Iterator[Flask]:
         Base.metadata.drop_all(ext.db.engine)
         with ext.db.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        # leave the (possibly shared PostgreSQL) database empty but usable
+        Base.metadata.create_all(ext.db.engine)
         ext.db.engine.dispose()
 
 

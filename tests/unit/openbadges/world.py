@@ -102,6 +102,7 @@ def signed_assertion(**changes: Any) -> Assertion:
     return assertion(**(values | changes))
 
 
+@cache
 def key(key_id: str = KEY_ID, name: str = "current") -> CryptographicKey:
     return CryptographicKey(key_id, ISSUER_ID, public_key_pem(private_key(name)))
 

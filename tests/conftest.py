@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy.orm import Session
 
 from tests.smtp import SMTPServer
@@ -53,6 +55,15 @@ def app(settings: Settings) -> Iterator[Flask]:
         ext.db.engine.dispose()
 
 
+class _ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session picks the app's engine for every mapped table,
+    ignoring ``bind``: then a view's commit would escape the rolled-back test
+    transaction. This one always uses the test's connection."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:
+        return bind if bind is not None else self.bind
+
+
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Session]:
     """``ext.db.session`` bound to one connection whose transaction is rolled back."""
@@ -60,7 +71,12 @@ def db_session(app: Flask) -> Iterator[Session]:
         connection = ext.db.engine.connect()
         transaction = connection.begin()
         scoped = ext.db._make_scoped_session(
-            {"bind": connection, "binds": {}, "join_transaction_mode": "create_savepoint"}
+            {
+                "bind": connection,
+                "binds": {},
+                "join_transaction_mode": "create_savepoint",
+                "class_": _ConnectionBoundSession,
+            }
         )
         original = ext.db.session
         ext.db.session = scoped

@@ -150,7 +150,8 @@ def _note_new_mail(session: Session, _context: object, _instances: object) -> No
 
 
 def _note_bulk_insert(state: ORMExecuteState) -> None:
-    if state.is_insert and getattr(state.statement, "table", None) is OutboxMail.__table__:
+    table = getattr(state.statement, "table", None)
+    if state.is_insert and getattr(table, "name", None) == OutboxMail.__tablename__:
         state.session.info[_PENDING_MAIL] = True
 
 

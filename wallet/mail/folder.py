@@ -110,13 +110,16 @@ class _LinkCollector(HTMLParser):
 
 
 def html_links(html: str) -> list[tuple[str, str]]:
-    """(text, href) of every http(s) link in an HTML body, in order, without repeats."""
+    """(text, href) of each distinct http(s) link in an HTML body, in order.
+
+    A button followed by its address in plain text is one link, named by the button.
+    """
     collector = _LinkCollector()
     collector.feed(html)
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     links = []
     for text, href in collector.links:
-        if urlsplit(href).scheme in {"http", "https"} and (text, href) not in seen:
-            seen.add((text, href))
+        if urlsplit(href).scheme in {"http", "https"} and href not in seen:
+            seen.add(href)
             links.append((text, href))
     return links

@@ -1,0 +1,146 @@
+"""Mail 1 and mail 2 as the recipient reads them, in Japanese and in English."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.unit.test_outbox_delivery import award_context
+from wallet.config import Settings
+from wallet.mail import Envelope, FolderTransport, MailRenderError, render_message
+from wallet.mail.folder import html_links, message_part
+
+BADGE_URL = "http://wallet.test/wallet/badges/42"
+
+
+def issued_context(**changes: Any) -> dict[str, Any]:
+    context = {
+        "recipient_name": "静岡 花子",
+        "badge_name": "データサイエンス基礎",
+        "badge_name_en": "Data Science Basics",
+        "issuer_name": "静岡大学",
+        "issuer_name_en": "Shizuoka University",
+        "badge_url": BADGE_URL,
+    }
+    return {**context, **changes}
+
+
+@pytest.fixture
+def mail_settings(app: Flask) -> Iterator[Settings]:
+    with app.app_context():
+        yield app.config["WALLET_SETTINGS"]
+
+
+def render(
+    settings: Settings, template: str, locale: str, context: dict[str, Any], mail_id: int = 7
+) -> EmailMessage:
+    envelope = Envelope(
+        mail_id=mail_id,
+        template=template,
+        to_email="hanako@shizuoka.ac.jp",
+        locale=locale,
+        context=context,
+        created_at=datetime(2026, 4, 1, 9, 0, tzinfo=UTC),
+    )
+    return render_message(envelope, settings)
+
+
+def test_award_notice_in_japanese(mail_settings: Settings) -> None:
+    message = render(mail_settings, "award_notice", "ja", award_context())
+
+    assert message["Subject"] == "オープンバッジ授与のお知らせ"
+    assert message["To"] == "hanako@shizuoka.ac.jp"
+    assert message["From"] == mail_settings.mail_from
+    assert message.get_content_type() == "multipart/alternative"
+    text = message_part(message, "plain")
+    assert "静岡 花子 様" in text
+    assert "データサイエンス基礎" in text
+    assert "静岡大学" in text
+    assert "Data Science Basics" not in text
+    assert "http://wallet.test/claim/secret-claim-token" in text
+    assert "2026年7月1日" in text
+    html = message_part(message, "html")
+    assert ("バッジを受け取る", "http://wallet.test/claim/secret-claim-token") in html_links(html)
+    assert '<html lang="ja">' in html
+
+
+def test_award_notice_in_english(mail_settings: Settings) -> None:
+    message = render(mail_settings, "award_notice", "en", award_context())
+
+    assert message["Subject"] == "You have been awarded an Open Badge"
+    text = message_part(message, "plain")
+    assert "Dear 静岡 花子," in text
+    assert "Data Science Basics" in text
+    assert "Shizuoka University has awarded you" in text
+    assert "July 1, 2026" in text
+    html = message_part(message, "html")
+    assert ("Receive your badge", "http://wallet.test/claim/secret-claim-token") in html_links(html)
+
+
+def test_english_mail_falls_back_to_the_primary_names(mail_settings: Settings) -> None:
+    context = {**award_context(), "badge_name_en": "", "issuer_name_en": ""}
+    text = message_part(render(mail_settings, "award_notice", "en", context), "plain")
+    assert "Badge: データサイエンス基礎" in text
+    assert "静岡大学 has awarded you" in text
+
+
+def test_badge_issued_in_both_languages(mail_settings: Settings) -> None:
+    ja = render(mail_settings, "badge_issued", "ja", issued_context())
+    en = render(mail_settings, "badge_issued", "en", issued_context())
+
+    assert ja["Subject"] == "オープンバッジ発行完了のお知らせ"
+    assert en["Subject"] == "Your Open Badge has been issued"
+    assert "以下のオープンバッジの発行が完了し" in message_part(ja, "plain")
+    assert BADGE_URL in message_part(ja, "plain")
+    assert ("View your badge", BADGE_URL) in html_links(message_part(en, "html"))
+    assert ("バッジを確認する", BADGE_URL) in html_links(message_part(ja, "html"))
+
+
+def test_badge_text_is_escaped_in_html(mail_settings: Settings) -> None:
+    context = issued_context(badge_name='<script>alert("x")</script>', recipient_name="<b>me</b>")
+    message = render(mail_settings, "badge_issued", "ja", context)
+    html = message_part(message, "html")
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "<b>me</b>" not in html
+    assert "<script>" in message_part(message, "plain")  # plain text shows it as written
+
+
+def test_message_id_is_stable_per_outbox_row(mail_settings: Settings) -> None:
+    first = render(mail_settings, "badge_issued", "ja", issued_context(), mail_id=7)
+    again = render(mail_settings, "badge_issued", "ja", issued_context(), mail_id=7)
+    other = render(mail_settings, "badge_issued", "ja", issued_context(), mail_id=8)
+    assert first["Message-ID"] == again["Message-ID"]
+    assert first["Message-ID"] != other["Message-ID"]
+    assert first["Message-ID"].endswith("@wallet.test>")
+
+
+def test_unknown_locale_uses_the_default_language(mail_settings: Settings) -> None:
+    message = render(mail_settings, "badge_issued", "fr", issued_context())
+    assert message["Subject"] == "オープンバッジ発行完了のお知らせ"
+
+
+@pytest.mark.parametrize("template", ["no_such_mail", "../base", "award_notice/../x"])
+def test_missing_or_odd_template_is_a_render_error(mail_settings: Settings, template: str) -> None:
+    with pytest.raises(MailRenderError):
+        render(mail_settings, template, "ja", {})
+
+
+def test_folder_transport_writes_a_readable_eml(mail_settings: Settings, tmp_path: Path) -> None:
+    message = render(mail_settings, "award_notice", "ja", award_context())
+    FolderTransport(tmp_path / "outbox").send(message)
+
+    (path,) = (tmp_path / "outbox").iterdir()
+    assert path.suffix == ".eml"
+    parsed = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["Subject"] == "オープンバッジ授与のお知らせ"
+    assert parsed["To"] == "hanako@shizuoka.ac.jp"
+    assert "secret-claim-token" in message_part(parsed, "plain")

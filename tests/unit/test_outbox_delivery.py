@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from tests.smtp import SMTPServer, free_port
@@ -16,7 +16,7 @@ from wallet import jobs
 from wallet.config import Settings
 from wallet.mail import Envelope, MailTransportError
 from wallet.models import MailStatus, OutboxMail
-from wallet.services.outbox import MAX_ATTEMPTS, deliver_due_mail, queue_mail
+from wallet.services.outbox import MAX_ATTEMPTS, _claim_due, deliver_due_mail, queue_mail
 
 CLAIM_URL = "http://wallet.test/claim/secret-claim-token"
 
@@ -219,3 +219,33 @@ def test_sent_mail_is_never_sent_again(db_session: Session) -> None:
 
     assert len(sent) == 2
     assert db_session.scalar(select(func.count()).select_from(OutboxMail)) == 2
+
+
+def test_postgres_workers_skip_mail_another_worker_is_claiming(app: Flask) -> None:
+    """Two workers claiming at the same moment on PostgreSQL: neither waits, none overlaps."""
+    with app.app_context():
+        engine = ext.db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's")
+    with Session(engine) as setup:
+        ids = [m.id for m in queue_award_notices(setup, 4)]
+    worker_a, worker_b = Session(engine), Session(engine)
+    try:
+        now = later()
+        claimed_a = _claim_due(worker_a, now=now, limit=2)  # A holds its row locks (no commit yet)
+        worker_b.execute(text("SET LOCAL lock_timeout = '2s'"))
+        claimed_b = _claim_due(worker_b, now=now, limit=10)
+
+        mails_a = {c.envelope.mail_id for c in claimed_a}
+        mails_b = {c.envelope.mail_id for c in claimed_b}
+        assert len(mails_a) == 2
+        assert mails_a.isdisjoint(mails_b)
+        assert mails_a | mails_b == set(ids)
+    finally:
+        worker_a.rollback()
+        worker_b.rollback()
+        worker_a.close()
+        worker_b.close()
+        with Session(engine) as cleanup:
+            cleanup.execute(delete(OutboxMail).where(OutboxMail.id.in_(ids)))
+            cleanup.commit()

@@ -1,15 +1,271 @@
+"""Log in and out, activation, password reset, and the account settings page."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import cast
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
+from flask_babel import get_locale, gettext
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from wallet.db import utcnow
+from wallet.extensions import db, limiter, login_manager
+from wallet.forms.accounts import (
+    ActionForm,
+    AddEmailForm,
+    ChangePasswordForm,
+    EmailForm,
+    LanguageForm,
+    LoginForm,
+    NameForm,
+    NewPasswordForm,
+    message_for,
+    show_error,
+)
+from wallet.i18n import LOCALE_COOKIE, LOCALES
+from wallet.models import TokenPurpose, User
+from wallet.services import accounts
+from wallet.services.claims import sign_in
+from wallet.services.errors import TokenInvalidError, ValidationError
+from wallet.views.safety import safe_next
 
 bp = Blueprint("auth", __name__)
+Page = str | tuple[str, int] | Response
+LIMIT = "10 per minute"
+
+
+@bp.record_once
+def _configure_login(_state: BlueprintSetupState) -> None:
+    login_manager.login_message = "Please log in to open this page."
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = gettext
+
+
+def _user() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def _base_url() -> str:
+    return str(current_app.config["WALLET_SETTINGS"].base_url)
+
+
+def _status(form: object, code: int = 400) -> int:
+    return code if getattr(form, "errors", None) or getattr(form, "form_errors", None) else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str:
-    return "login"
+@limiter.limit(LIMIT, methods=["POST"])
+def login() -> Page:
+    form = LoginForm(next=request.args.get("next", ""))
+    target = safe_next(form.next.data) or url_for("wallet.index")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(target)
+    inactive = False
+    if form.validate_on_submit():
+        try:
+            result = sign_in(
+                db.session(), form.email.data or "", form.password.data or "", _base_url(), utcnow()
+            )
+        except (accounts.LoginFailedError, accounts.AccountInactiveError) as error:
+            inactive = isinstance(error, accounts.AccountInactiveError)
+            show_error(form, error)
+        else:
+            db.session.commit()
+            session.clear()  # a new session (and CSRF token) for the logged-in user
+            login_user(result.user, remember=bool(form.remember.data))
+            for award in result.accepted:
+                flash(
+                    _("You accepted the badge “%(name)s”.", name=award.badge_class.name), "success"
+                )
+            return redirect(target)
+    resend = EmailForm(formdata=None, email=form.email.data) if inactive else None
+    return render_template("auth/login.html", form=form, resend=resend), _status(form)
 
 
 @bp.post("/logout")
-def logout() -> str:
-    return "logout"
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    return redirect(safe_next(request.form.get("next")) or url_for("public.home"))
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+def activate(token: str) -> Page:
+    form = ActionForm()
+    try:
+        if form.validate_on_submit():
+            accounts.activate_account(db.session(), token, utcnow())
+            db.session.commit()
+            flash(_("Your account is active. Please log in."), "success")
+            return redirect(url_for("auth.login"))
+        accounts.check_token(db.session(), token, TokenPurpose.ACTIVATE, utcnow())
+    except TokenInvalidError:
+        return render_template("auth/activate_invalid.html", form=EmailForm()), 404
+    return render_template("auth/activate.html", form=form)
+
+
+@bp.route("/activate/resend", methods=["GET", "POST"])
+@limiter.limit(LIMIT, methods=["POST"])
+def resend_activation() -> Page:
+    form = EmailForm()
+    if form.validate_on_submit():
+        accounts.resend_activation(db.session(), form.email.data or "", _base_url(), utcnow())
+        db.session.commit()
+        flash(
+            _("If an account at this address is waiting for activation, a new link is on its way.")
+        )
+        return redirect(url_for("auth.resend_activation"))
+    return render_template("auth/activate_resend.html", form=form), _status(form)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit(LIMIT, methods=["POST"])
+def request_reset() -> Page:
+    form = EmailForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(
+            db.session(), form.email.data or "", str(get_locale()), _base_url(), utcnow()
+        )
+        db.session.commit()
+        flash(_("If an account uses this address, we have sent it a link to set a new password."))
+        return redirect(url_for("auth.request_reset"))
+    return render_template("auth/reset_request.html", form=form), _status(form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(LIMIT, methods=["POST"])
+def reset_password(token: str) -> Page:
+    form = NewPasswordForm()
+    try:
+        accounts.check_token(db.session(), token, TokenPurpose.RESET, utcnow())
+        if form.validate_on_submit():
+            accounts.reset_password(db.session(), token, form.password.data or "", utcnow())
+            db.session.commit()
+            flash(_("Your new password is set. Please log in."), "success")
+            return redirect(url_for("auth.login"))
+    except TokenInvalidError:
+        return render_template("auth/reset_invalid.html"), 404
+    except ValidationError as error:
+        show_error(form, error)
+    return render_template("auth/reset.html", form=form), _status(form)
+
+
+def _account_page(status: int = 200, **forms: object) -> tuple[str, int]:
+    user = _user()
+    defaults: dict[str, object] = {
+        "name_form": NameForm(formdata=None, name=user.name),
+        "password_form": ChangePasswordForm(formdata=None),
+        "email_form": AddEmailForm(formdata=None),
+        "language_form": LanguageForm(formdata=None, locale=user.locale),
+    }
+    defaults.update(forms)
+    summary = accounts.account_summary(db.session(), user)
+    return render_template("auth/account.html", summary=summary, **defaults), status
+
+
+@bp.get("/account")
+@login_required
+def account() -> Page:
+    return _account_page()
+
+
+@bp.post("/account/name")
+@login_required
+def change_name() -> Page:
+    form = NameForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_name(db.session(), _user(), form.name.data or "")
+        except ValidationError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your name has been changed."), "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(400, name_form=form)
+
+
+@bp.post("/account/password")
+@login_required
+def change_password() -> Page:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = _user()
+        try:
+            accounts.change_password(
+                db.session(), user, form.current_password.data or "", form.password.data or ""
+            )
+        except ValidationError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)  # this session continues under the new epoch; others end
+            flash(
+                _("Your password has been changed. Other devices have been logged out."), "success"
+            )
+            return redirect(url_for("auth.account"))
+    return _account_page(400, password_form=form)
+
+
+@bp.post("/account/emails")
+@login_required
+@limiter.limit(LIMIT)
+def add_email() -> Page:
+    form = AddEmailForm()
+    if form.validate_on_submit():
+        email = form.email.data or ""
+        accounts.request_add_email(db.session(), _user(), email, _base_url(), utcnow())
+        db.session.commit()
+        flash(_("We have sent a confirmation link to %(email)s.", email=email))
+        return redirect(url_for("auth.account"))
+    return _account_page(400, email_form=form)
+
+
+@bp.route("/account/emails/verify/<token>", methods=["GET", "POST"])
+@login_required
+def verify_email(token: str) -> Page:
+    form = ActionForm()
+    try:
+        if form.validate_on_submit():
+            email = accounts.verify_added_email(db.session(), _user(), token, utcnow())
+            db.session.commit()
+            flash(_("%(email)s has been added to your account.", email=email), "success")
+            return redirect(url_for("auth.account"))
+        address = accounts.check_add_email_token(db.session(), _user(), token, utcnow())
+    except TokenInvalidError:
+        return render_template("auth/verify_email_invalid.html"), 404
+    except accounts.AccountExistsError as error:  # the address went to another account
+        flash(message_for(error), "error")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/verify_email.html", form=form, address=address)
+
+
+@bp.post("/account/language")
+@login_required
+def change_language() -> Page:
+    form = LanguageForm()
+    if form.validate_on_submit():
+        accounts.set_locale(db.session(), _user(), form.locale.data or "", LOCALES)
+        db.session.commit()
+        response = redirect(url_for("auth.account"))
+        response.set_cookie(
+            LOCALE_COOKIE,
+            form.locale.data or "",
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+    return _account_page(400, language_form=form)

@@ -1,5 +1,192 @@
+"""The link in mail 1: terms, registration, confirmation, or accepting into an account."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime
+from typing import cast
+
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from wallet.db import utcnow
+from wallet.extensions import db, limiter
+from wallet.forms.accounts import message_for, show_error
+from wallet.forms.claim import ActionForm, EmailForm, RegisterForm, TermsForm
+from wallet.models import User
+from wallet.security import hash_token
+from wallet.services import claims
+from wallet.services.accounts import AccountExistsError
+from wallet.services.badges import AwardDecidedError, AwardRevokedError
+from wallet.services.errors import TokenInvalidError, ValidationError
 
 bp = Blueprint("claim", __name__)
+Page = str | tuple[str, int] | Response
+LIMIT = "10 per minute"
+TERMS_KEY = "claim_terms"
+
+
+def _user() -> User | None:
+    if not current_user.is_authenticated:
+        return None
+    return cast(User, current_user._get_current_object())
+
+
+def _base_url() -> str:
+    return str(current_app.config["WALLET_SETTINGS"].base_url)
+
+
+def _invalid() -> tuple[str, int]:
+    return render_template("claim/invalid.html", form=EmailForm(formdata=None)), 404
+
+
+def _revoked() -> tuple[str, int]:
+    return render_template("claim/revoked.html"), 410
+
+
+def _agreed_terms(token: str) -> tuple[str | None, datetime | None]:
+    agreed = session.get(TERMS_KEY) or {}
+    if agreed.get("token") != hash_token(token):
+        return None, None
+    return agreed.get("version"), datetime.fromisoformat(agreed["at"])
+
+
+@bp.get("/claim/<token>")
+@limiter.limit("30 per minute")
+def start(token: str) -> Page:
+    try:
+        claim = claims.open_claim(db.session(), token, utcnow())
+    except TokenInvalidError:
+        return _invalid()
+    except AwardRevokedError:
+        return _revoked()
+    step = claim.step_for(_user())
+    return render_template(
+        "claim/start.html", claim=claim, step=step.value, token=token, form=ActionForm()
+    )
+
+
+@bp.route("/claim/<token>/terms", methods=["GET", "POST"])
+@limiter.limit(LIMIT, methods=["POST"])
+def terms(token: str) -> Page:
+    try:
+        claim = claims.open_claim(db.session(), token, utcnow())
+    except TokenInvalidError:
+        return _invalid()
+    except AwardRevokedError:
+        return _revoked()
+    form = TermsForm()
+    if form.validate_on_submit():
+        session[TERMS_KEY] = {
+            "token": hash_token(token),
+            "version": claims.TERMS_VERSION,
+            "at": utcnow().isoformat(),
+        }
+        return redirect(url_for("claim.register", token=token))
+    status = 400 if form.errors else 200
+    lang = "en" if str(get_locale()) == "en" else "ja"
+    return render_template(
+        "claim/terms.html", claim=claim, form=form, token=token, terms=f"claim/terms_{lang}.html"
+    ), status
+
+
+@bp.route("/claim/<token>/register", methods=["GET", "POST"])
+@limiter.limit(LIMIT, methods=["POST"])
+def register(token: str) -> Page:
+    version, agreed_at = _agreed_terms(token)
+    if version is None:
+        return redirect(url_for("claim.terms", token=token))
+    form = RegisterForm()
+    try:
+        claim = claims.open_claim(db.session(), token, utcnow())
+    except TokenInvalidError:
+        return _invalid()
+    except AwardRevokedError as error:  # withdrawn while the student was typing
+        show_error(form, error)
+        return render_template("claim/register.html", claim=None, form=form, token=token), 410
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = claims.register_from_claim(
+                db.session(),
+                token,
+                name=form.name.data or "",
+                password=form.password.data or "",
+                locale=str(get_locale()),
+                terms_version=version,
+                terms_accepted_at=agreed_at,
+                base_url=_base_url(),
+                now=utcnow(),
+            )
+        except AccountExistsError as error:  # a second submission of the same form
+            show_error(form, error)
+            status = 409
+        except (ValidationError, claims.TermsNotAcceptedError) as error:
+            show_error(form, error)
+            status = 400
+        else:
+            db.session.commit()
+            session.pop(TERMS_KEY, None)
+            session["registered_email"] = user.email
+            return redirect(url_for("claim.registered"))
+    elif form.errors:
+        status = 400
+    return render_template("claim/register.html", claim=claim, form=form, token=token), status
+
+
+@bp.get("/claim/registered")
+def registered() -> Page:
+    email = session.get("registered_email")
+    if not email:
+        return redirect(url_for("public.home"))
+    return render_template(
+        "claim/registered.html", email=email, form=EmailForm(formdata=None, email=email)
+    )
+
+
+@bp.post("/claim/<token>/accept")
+@login_required
+@limiter.limit(LIMIT)
+def accept(token: str) -> Page:
+    return _decide(token, claims.accept_claim)
+
+
+@bp.post("/claim/<token>/add-email")
+@login_required
+@limiter.limit(LIMIT)
+def add_email(token: str) -> Page:
+    return _decide(token, claims.add_email_and_accept)
+
+
+def _decide(token: str, action: claims.ClaimAction) -> Page:
+    user = cast(User, current_user._get_current_object())  # login_required
+    try:
+        award = action(db.session(), token, user, _base_url(), utcnow())
+    except TokenInvalidError:
+        return _invalid()
+    except AwardRevokedError:
+        return _revoked()
+    except (AwardDecidedError, AccountExistsError) as error:
+        flash(message_for(error), "error")
+        return redirect(url_for("claim.start", token=token))
+    db.session.commit()
+    if award.is_pending:
+        flash(_("Thank you. The badge will be issued after tomorrow's anchoring run."), "success")
+    else:
+        flash(_("Your badge has been issued."), "success")
+    return redirect(url_for("wallet.show_badge", award_id=award.id))
+
+
+@bp.route("/claim/resend", methods=["GET", "POST"])
+@limiter.limit(LIMIT, methods=["POST"])
+def resend() -> Page:
+    form = EmailForm()
+    if form.validate_on_submit():
+        days = int(current_app.config["WALLET_SETTINGS"].claim_token_days)
+        claims.resend_claim(db.session(), form.email.data or "", _base_url(), utcnow(), days)
+        db.session.commit()
+        flash(_("If a badge is waiting for this address, we have sent the mail again."))
+        return redirect(url_for("claim.resend"))
+    return render_template("claim/resend.html", form=form), 400 if form.errors else 200

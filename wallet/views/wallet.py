@@ -1,10 +1,78 @@
+"""The student's wallet: badges not yet accepted, pending and issued; accept and decline."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import cast
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from wallet.db import utcnow
+from wallet.extensions import db, limiter
+from wallet.forms.accounts import ActionForm, message_for
+from wallet.models import User
+from wallet.services import badges
+from wallet.services.errors import ServiceError
 
 bp = Blueprint("wallet", __name__, url_prefix="/wallet")
+Page = str | tuple[str, int] | Response
+
+
+def _user() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def _index(status: int = 200, error: str | None = None) -> tuple[str, int]:
+    contents = badges.wallet_contents(db.session(), _user())
+    return render_template(
+        "wallet/index.html", contents=contents, form=ActionForm(), error=error, now=utcnow()
+    ), status
 
 
 @bp.get("")
-def index() -> str:
-    return "wallet"
+@login_required
+def index() -> Page:
+    return _index()
+
+
+@bp.get("/badges/<int:award_id>")
+@login_required
+def show_badge(award_id: int) -> Page:
+    award = badges.get_wallet_award(db.session(), _user(), award_id)
+    return render_template("wallet/badge.html", award=award, form=ActionForm(), now=utcnow())
+
+
+@bp.post("/badges/<int:award_id>/accept")
+@login_required
+@limiter.limit("30 per minute")
+def accept(award_id: int) -> Page:
+    base_url = str(current_app.config["WALLET_SETTINGS"].base_url)
+    try:
+        award = badges.accept_award(db.session(), _user(), award_id, base_url, utcnow())
+    except (badges.AwardRevokedError, badges.AwardDecidedError) as error:
+        return _refused(error)
+    db.session.commit()
+    if award.is_pending:
+        flash(_("Thank you. The badge will be issued after tomorrow's anchoring run."), "success")
+    else:
+        flash(_("Your badge has been issued."), "success")
+    return redirect(url_for("wallet.show_badge", award_id=award.id))
+
+
+@bp.post("/badges/<int:award_id>/decline")
+@login_required
+@limiter.limit("30 per minute")
+def decline(award_id: int) -> Page:
+    try:
+        badges.decline_award(db.session(), _user(), award_id, utcnow())
+    except (badges.AwardRevokedError, badges.AwardDecidedError) as error:
+        return _refused(error)
+    db.session.commit()
+    flash(_("You declined the badge."))
+    return redirect(url_for("wallet.index"))
+
+
+def _refused(error: ServiceError) -> tuple[str, int]:
+    return _index(410 if isinstance(error, badges.AwardRevokedError) else 409, message_for(error))

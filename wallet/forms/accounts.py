@@ -1,0 +1,173 @@
+"""Account forms: login, registration, passwords, name, addresses, language.
+
+Shape checks only; the password policy (common list, not the email) lives in
+``wallet.services.accounts`` and comes back as a typed error that
+``show_error`` puts next to the right field.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from wallet.services.accounts import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from wallet.services.errors import ServiceError
+
+EMAIL_MAX = 320
+
+# What each service error code says to the student.
+MESSAGES = {
+    "password_short": _l("Use at least %(n)s characters.", n=PASSWORD_MIN),
+    "password_long": _l("Use at most %(n)s characters.", n=PASSWORD_MAX),
+    "password_email": _l("Do not use your email address as your password."),
+    "password_common": _l("This password is too common. Please choose another one."),
+    "wrong_password": _l("The current password is not correct."),
+    "name_invalid": _l("Enter your name."),
+    "login_failed": _l("The email address or password is not correct."),
+    "account_inactive": _l(
+        "Your account is not activated yet. Open the link in the activation mail, "
+        "or have it sent again below."
+    ),
+    "account_exists": _l(
+        "An account for this email address already exists. Please log in instead."
+    ),
+    "token_invalid": _l("This link is not valid any more. It may have expired or been used."),
+    "award_revoked": _l("The issuer has withdrawn this badge, so it can no longer be accepted."),
+    "award_decided": _l("You have already accepted or declined this badge."),
+    "terms_not_accepted": _l("Please read and agree to the terms of use first."),
+    "invalid": _l("Please check this value."),
+}
+
+
+def message_for(error: ServiceError) -> str:
+    return str(MESSAGES.get(error.code, MESSAGES["invalid"]))
+
+
+def show_error(form: FlaskForm, error: ServiceError) -> None:
+    """Put a service error next to its field (or on the form as a whole)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, message_for(error)]
+    else:
+        form.form_errors.append(message_for(error))
+
+
+def _password(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message=_l("Enter a password.")),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=_l(
+                    "Use %(min)s to %(max)s characters.", min=PASSWORD_MIN, max=PASSWORD_MAX
+                ),
+            ),
+        ],
+        description=_l(
+            "%(min)s to %(max)s characters. Avoid common passwords and your email address.",
+            min=PASSWORD_MIN,
+            max=PASSWORD_MAX,
+        ),
+    )
+
+
+def _confirmation() -> PasswordField:
+    return PasswordField(
+        _l("Password (again)"),
+        validators=[
+            DataRequired(message=_l("Enter the password again.")),
+            EqualTo("password", message=_l("The two passwords do not match.")),
+        ],
+    )
+
+
+def _email(label: str | None = None) -> EmailField:
+    return EmailField(
+        label or _l("Email address"),
+        validators=[
+            DataRequired(message=_l("Enter your email address.")),
+            Length(max=EMAIL_MAX, message=_l("This email address is too long.")),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+        ],
+    )
+
+
+def _name() -> StringField:
+    return StringField(
+        _l("Name (氏名)"),
+        validators=[
+            DataRequired(message=_l("Enter your name.")),
+            Length(max=NAME_MAX, message=_l("The name is too long.")),
+        ],
+        description=_l("As it should appear on your badges, e.g. 静岡 太郎."),
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            DataRequired(message=_l("Enter your email address.")),
+            Length(max=EMAIL_MAX, message=_l("This email address is too long.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(message=_l("Enter your password."))]
+    )
+    remember = BooleanField(_l("Keep me logged in on this device"))
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    name = _name()
+    password = _password(_l("Password"))
+    confirm = _confirmation()
+
+
+class TermsForm(FlaskForm):
+    agree = BooleanField(
+        _l("I have read and agree to the terms of use."),
+        validators=[DataRequired(message=_l("Please agree to the terms of use to continue."))],
+    )
+
+
+class EmailForm(FlaskForm):
+    """Asks for an address: re-send a link, reset a password."""
+
+    email = _email()
+
+
+class NewPasswordForm(FlaskForm):
+    password = _password(_l("New password"))
+    confirm = _confirmation()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password."))],
+    )
+    password = _password(_l("New password"))
+    confirm = _confirmation()
+
+
+class NameForm(FlaskForm):
+    name = _name()
+
+
+class AddEmailForm(FlaskForm):
+    email = _email(_l("Another email address"))
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(
+        _l("Language"), choices=[("ja", "日本語"), ("en", "English")], validate_choice=True
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (accept, decline, activate)."""

@@ -1,0 +1,378 @@
+"""Student accounts: password policy, login, activation, reset, names, addresses.
+
+Every function takes the session and plain values, flushes and never commits.
+Nothing here says whether an address has an account unless the caller has
+proven it (a mailed token or the right password): the mail-sending functions
+answer the same way for known and unknown addresses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from wallet.models import EmailAddress, TokenPurpose, User
+from wallet.security import hash_password, hash_token, needs_rehash, new_token, verify_password
+from wallet.services.errors import ServiceError, TokenInvalidError, ValidationError
+from wallet.services.outbox import queue_mail
+from wallet.services.tokens import consume_token, find_token, issue_token
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 256
+NAME_MAX = 200
+ACTIVATION_LIFETIME = timedelta(hours=24)
+RESET_LIFETIME = timedelta(hours=1)
+ADD_EMAIL_LIFETIME = timedelta(hours=24)
+COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+
+
+class LoginFailedError(ServiceError):
+    """Unknown address or wrong password: deliberately one error for both."""
+
+    code = "login_failed"
+
+
+class AccountInactiveError(ServiceError):
+    """The password was right but the account has not been activated yet."""
+
+    code = "account_inactive"
+
+
+class AccountExistsError(ServiceError):
+    code = "account_exists"
+
+
+class PasswordPolicyError(ValidationError):
+    """``code`` says which rule failed: short, long, email or common."""
+
+    def __init__(self, code: str, field: str = "password") -> None:
+        super().__init__(code, field=field)
+        self.code = code
+
+
+class WrongPasswordError(ValidationError):
+    code = "wrong_password"
+
+
+class NameInvalidError(ValidationError):
+    code = "name_invalid"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def clean_name(name: str) -> str:
+    """Collapse whitespace (including full-width spaces); refuse an empty result."""
+    cleaned = " ".join(name.replace("\u3000", " ").split())
+    if not cleaned or len(cleaned) > NAME_MAX:
+        raise NameInvalidError(field="name")
+    return cleaned
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    with COMMON_PASSWORDS.open(encoding="utf-8") as handle:
+        return frozenset(line.strip().lower() for line in handle if line.strip())
+
+
+def check_password(password: str, email: str) -> None:
+    """Raise ``PasswordPolicyError`` unless ``password`` is acceptable for ``email``."""
+    if len(password) < PASSWORD_MIN:
+        raise PasswordPolicyError("password_short")
+    if len(password) > PASSWORD_MAX:
+        raise PasswordPolicyError("password_long")
+    lowered = password.strip().lower()
+    email = normalise_email(email)
+    if lowered in {email, email.partition("@")[0]}:
+        raise PasswordPolicyError("password_email")
+    if lowered in common_passwords():
+        raise PasswordPolicyError("password_common")
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The account that owns ``email`` (its login address or a verified address)."""
+    email = normalise_email(email)
+    user = session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is not None:
+        return user
+    return session.scalar(
+        select(User)
+        .join(EmailAddress, EmailAddress.user_id == User.id)
+        .where(EmailAddress.email == email, EmailAddress.verified_at.is_not(None))
+    )
+
+
+def _site_url(base_url: str, path: str) -> str:
+    return base_url.rstrip("/") + path
+
+
+def _queue_activation(session: Session, user: User, base_url: str, now: datetime) -> None:
+    raw = issue_token(
+        session,
+        purpose=TokenPurpose.ACTIVATE,
+        email=user.email,
+        lifetime=ACTIVATION_LIFETIME,
+        user_id=user.id,
+        now=now,
+    )
+    queue_mail(
+        session,
+        template="activation",
+        to_email=user.email,
+        locale=user.locale,
+        context={
+            "recipient_name": user.name,
+            "activate_url": _site_url(base_url, f"/activate/{raw}"),
+            "hours": int(ACTIVATION_LIFETIME.total_seconds() // 3600),
+        },
+    )
+
+
+def create_account(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    locale: str,
+    terms_version: str,
+    terms_accepted_at: datetime,
+    base_url: str,
+    now: datetime,
+) -> User:
+    """A new, not yet activated account whose address is already proven; mails activation."""
+    email = normalise_email(email)
+    name = clean_name(name)
+    check_password(password, email)
+    if find_user_by_email(session, email) is not None:
+        raise AccountExistsError()
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        locale=locale,
+        terms_version=terms_version,
+        terms_accepted_at=terms_accepted_at,
+        created_at=now,
+    )
+    user.emails.append(EmailAddress(email=email, verified_at=now, created_at=now))
+    session.add(user)
+    session.flush()
+    _queue_activation(session, user, base_url, now)
+    return user
+
+
+def activate_account(session: Session, raw_token: str, now: datetime) -> User:
+    """Spend an activation token; the account can log in from now on."""
+    token = consume_token(session, raw_token, TokenPurpose.ACTIVATE, now)
+    user = session.get(User, token.user_id) if token.user_id else None
+    if user is None:
+        raise TokenInvalidError()
+    if user.activated_at is None:
+        user.activated_at = now
+    session.flush()
+    return user
+
+
+def resend_activation(session: Session, email: str, base_url: str, now: datetime) -> None:
+    """Mail a fresh activation link if ``email`` has an account waiting for it.
+
+    Silent either way, so the answer never tells whether the address is known.
+    """
+    user = find_user_by_email(session, email)
+    if user is not None and not user.is_activated:
+        _queue_activation(session, user, base_url, now)
+    else:
+        equalise_work()
+
+
+def equalise_work() -> None:
+    """Roughly the CPU an issued token costs, for the branch that issues none."""
+    hash_token(new_token())
+
+
+def log_in(session: Session, email: str, password: str) -> User:
+    """Check the credentials; rehash the password when the parameters changed.
+
+    Unknown addresses cost the same argon2 work as known ones.
+    """
+    user = find_user_by_email(session, email)
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise LoginFailedError()
+    if not user.is_activated:
+        raise AccountInactiveError()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.flush()
+    return user
+
+
+def request_password_reset(
+    session: Session, email: str, locale: str, base_url: str, now: datetime
+) -> None:
+    """Mail a one-hour reset link when ``email`` has an account; silent otherwise."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        equalise_work()
+        return
+    raw = issue_token(
+        session,
+        purpose=TokenPurpose.RESET,
+        email=user.email,
+        lifetime=RESET_LIFETIME,
+        user_id=user.id,
+        now=now,
+    )
+    queue_mail(
+        session,
+        template="password_reset",
+        to_email=user.email,
+        locale=user.locale or locale,
+        context={
+            "recipient_name": user.name,
+            "reset_url": _site_url(base_url, f"/password/reset/{raw}"),
+            "minutes": int(RESET_LIFETIME.total_seconds() // 60),
+        },
+    )
+
+
+def check_token(session: Session, raw_token: str, purpose: TokenPurpose, now: datetime) -> None:
+    """Raise ``TokenInvalidError`` unless the link is still usable (nothing is spent)."""
+    find_token(session, raw_token, purpose, now)
+
+
+def check_add_email_token(session: Session, user: User, raw_token: str, now: datetime) -> str:
+    """The address an add-address link would verify for ``user``."""
+    token = find_token(session, raw_token, TokenPurpose.ADD_EMAIL, now)
+    if token.user_id != user.id:
+        raise TokenInvalidError()
+    return token.email
+
+
+def check_reset_token(session: Session, raw_token: str, now: datetime) -> User:
+    token = find_token(session, raw_token, TokenPurpose.RESET, now)
+    user = session.get(User, token.user_id) if token.user_id else None
+    if user is None:
+        raise TokenInvalidError()
+    return user
+
+
+def reset_password(session: Session, raw_token: str, password: str, now: datetime) -> User:
+    """Set a new password from a reset link; ends every session; the link proves the address."""
+    user = check_reset_token(session, raw_token, now)
+    check_password(password, user.email)
+    consume_token(session, raw_token, TokenPurpose.RESET, now)
+    _set_password(user, password)
+    if user.activated_at is None:
+        user.activated_at = now
+    session.flush()
+    return user
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Needs the current password; other sessions and remember-me cookies stop working."""
+    if not verify_password(user.password_hash, current):
+        raise WrongPasswordError(field="current_password")
+    check_password(new, user.email)
+    _set_password(user, new)
+    session.flush()
+
+
+def change_name(session: Session, user: User, name: str) -> None:
+    user.name = clean_name(name)
+    session.flush()
+
+
+def set_locale(session: Session, user: User, locale: str, allowed: tuple[str, ...]) -> None:
+    if locale not in allowed:
+        raise ValidationError(field="locale")
+    user.locale = locale
+    session.flush()
+
+
+def request_add_email(
+    session: Session, user: User, email: str, base_url: str, now: datetime
+) -> None:
+    """Mail a verification link to ``email`` for ``user``.
+
+    If the address already belongs to someone, nothing is sent and the answer is
+    the same: whether an address has an account is not revealed.
+    """
+    email = normalise_email(email)
+    if email in user.verified_emails:
+        return
+    if find_user_by_email(session, email) is not None:
+        equalise_work()
+        return
+    raw = issue_token(
+        session,
+        purpose=TokenPurpose.ADD_EMAIL,
+        email=email,
+        lifetime=ADD_EMAIL_LIFETIME,
+        user_id=user.id,
+        now=now,
+    )
+    queue_mail(
+        session,
+        template="add_email",
+        to_email=email,
+        locale=user.locale,
+        context={
+            "recipient_name": user.name,
+            "verify_url": _site_url(base_url, f"/account/emails/verify/{raw}"),
+            "hours": int(ADD_EMAIL_LIFETIME.total_seconds() // 3600),
+        },
+    )
+
+
+def verify_added_email(session: Session, user: User, raw_token: str, now: datetime) -> str:
+    """Spend an add-address token issued to ``user``; returns the verified address."""
+    email = check_add_email_token(session, user, raw_token, now)
+    attach_email(session, user, email, now)
+    consume_token(session, raw_token, TokenPurpose.ADD_EMAIL, now)
+    return email
+
+
+def attach_email(session: Session, user: User, email: str, now: datetime) -> None:
+    """Record a proven address on ``user``; refuses one that another account owns."""
+    email = normalise_email(email)
+    owner = find_user_by_email(session, email)
+    if owner is not None and owner.id != user.id:
+        raise AccountExistsError(field="email")
+    existing = session.scalar(select(EmailAddress).where(EmailAddress.email == email))
+    if existing is None:
+        user.emails.append(EmailAddress(email=email, verified_at=now, created_at=now))
+    elif existing.user_id == user.id and existing.verified_at is None:
+        existing.verified_at = now
+    session.flush()
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    user: User
+    emails: list[EmailAddress]
+
+
+def account_summary(session: Session, user: User) -> AccountSummary:
+    emails = list(
+        session.scalars(
+            select(EmailAddress)
+            .where(
+                EmailAddress.user_id == user.id,
+                or_(EmailAddress.verified_at.is_not(None), EmailAddress.email == user.email),
+            )
+            .order_by(EmailAddress.id)
+        )
+    )
+    return AccountSummary(user=user, emails=emails)

@@ -1,0 +1,147 @@
+"""The student's badges: what the wallet lists, accepting and declining.
+
+An award reaches a student's wallet when it was sent to one of their verified
+addresses; once accepted (or declined) it belongs to their account. Awards to
+anyone else's addresses are "not found" for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from wallet.models import Award, AwardState, BadgeClass, Token, TokenPurpose, User
+from wallet.services.errors import NotFoundError, ServiceError
+from wallet.services.outbox import queue_mail
+
+
+class AwardRevokedError(ServiceError):
+    """The issuer withdrew the award; it can no longer be accepted."""
+
+    code = "award_revoked"
+
+
+class AwardDecidedError(ServiceError):
+    """Already accepted or declined (a second click, a second tab)."""
+
+    code = "award_decided"
+
+
+@dataclass(frozen=True)
+class WalletContents:
+    offered: list[Award]
+    pending: list[Award]
+    issued: list[Award]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.offered or self.pending or self.issued)
+
+
+def _visible_to(user: User) -> object:
+    emails = user.verified_emails or [user.email]
+    return or_(
+        Award.user_id == user.id,
+        Award.user_id.is_(None) & Award.recipient_email.in_(emails),
+    )
+
+
+def wallet_contents(session: Session, user: User) -> WalletContents:
+    """Offered (not yet accepted, not revoked), pending (anchored, accepted) and issued."""
+    awards = session.scalars(
+        select(Award)
+        .options(joinedload(Award.badge_class).joinedload(BadgeClass.issuer))
+        .where(_visible_to(user))  # type: ignore[arg-type]
+        .order_by(Award.issued_on.desc(), Award.id.desc())
+    ).all()
+    return WalletContents(
+        offered=[a for a in awards if a.is_offered and not a.is_revoked],
+        pending=[a for a in awards if a.is_pending and a.user_id == user.id],
+        issued=[a for a in awards if a.state == AwardState.ISSUED and a.user_id == user.id],
+    )
+
+
+def get_wallet_award(session: Session, user: User, award_id: int, *, lock: bool = False) -> Award:
+    """One of ``user``'s awards, or ``NotFoundError`` (never "forbidden": no hints)."""
+    query = select(Award).where(Award.id == award_id, _visible_to(user))  # type: ignore[arg-type]
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    award = session.scalar(query)
+    if award is None or (award.state == AwardState.DECLINED and award.user_id != user.id):
+        raise NotFoundError()
+    return award
+
+
+def _spend_claim_tokens(session: Session, award: Award, now: datetime) -> None:
+    session.execute(
+        update(Token)
+        .where(
+            Token.award_id == award.id,
+            Token.purpose == TokenPurpose.CLAIM,
+            Token.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+
+
+def accept_award(
+    session: Session, user: User, award_id: int, base_url: str, now: datetime
+) -> Award:
+    """Accept an offered award.
+
+    Hosted badges are issued at once and mail 2 ("badge issued") is queued;
+    anchored badges become pending until the daily anchoring run completes them.
+    The award's claim links stop working.
+    """
+    award = get_wallet_award(session, user, award_id, lock=True)
+    if award.is_revoked:
+        raise AwardRevokedError()
+    if not award.is_offered:
+        raise AwardDecidedError()
+    award.user_id = user.id
+    award.accepted_at = now
+    award.recipient_name = user.name
+    if award.badge_class.is_anchored:
+        award.state = AwardState.PENDING
+    else:
+        award.state = AwardState.ISSUED
+        award.issued_at = now
+        _queue_issued_mail(session, user, award, base_url)
+    _spend_claim_tokens(session, award, now)
+    session.flush()
+    return award
+
+
+def _queue_issued_mail(session: Session, user: User, award: Award, base_url: str) -> None:
+    badge = award.badge_class
+    queue_mail(
+        session,
+        template="badge_issued",
+        to_email=user.email,
+        locale=user.locale,
+        context={
+            "recipient_name": user.name,
+            "badge_name": badge.name,
+            "badge_name_en": badge.name_en,
+            "issuer_name": badge.issuer.name,
+            "issuer_name_en": badge.issuer.name_en,
+            "badge_url": f"{base_url.rstrip('/')}/wallet/badges/{award.id}",
+        },
+    )
+
+
+def decline_award(session: Session, user: User, award_id: int, now: datetime) -> Award:
+    """Decline an offered award: it leaves the list and its claim links stop working."""
+    award = get_wallet_award(session, user, award_id, lock=True)
+    if award.is_revoked:
+        raise AwardRevokedError()
+    if not award.is_offered:
+        raise AwardDecidedError()
+    award.user_id = user.id
+    award.state = AwardState.DECLINED
+    _spend_claim_tokens(session, award, now)
+    session.flush()
+    return award

@@ -1,0 +1,223 @@
+"""Claiming an award from the link in mail 1.
+
+The claim token proves that whoever holds it reads the award's mailbox. It
+stays usable until the award is accepted or declined (or it expires), so
+clicking mail 1 twice is harmless. A first-time student registers from it; the
+award is marked with the new account and accepted at their first login.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from wallet.models import Award, AwardState, TokenPurpose, User
+from wallet.services.accounts import (
+    AccountExistsError,
+    attach_email,
+    create_account,
+    equalise_work,
+    find_user_by_email,
+    log_in,
+    normalise_email,
+    resend_activation,
+)
+from wallet.services.badges import AwardRevokedError, accept_award
+from wallet.services.errors import PermissionDeniedError, ServiceError, TokenInvalidError
+from wallet.services.outbox import queue_mail
+from wallet.services.tokens import find_token, issue_token
+
+TERMS_VERSION = "2026-04"
+
+
+class TermsNotAcceptedError(ServiceError):
+    """Registration without agreeing to the current terms."""
+
+    code = "terms_not_accepted"
+
+
+class ClaimStep(enum.StrEnum):
+    REGISTER = "register"  # nobody owns the address: terms, then registration
+    LOG_IN = "log_in"  # an account owns it: log in first
+    ACCEPT = "accept"  # logged in as that account
+    OTHER_ACCOUNT = "other_account"  # logged in as someone else
+
+
+@dataclass(frozen=True)
+class Claim:
+    award: Award
+    email: str
+    owner: User | None
+
+    def step_for(self, user: User | None) -> ClaimStep:
+        if user is None:
+            return ClaimStep.REGISTER if self.owner is None else ClaimStep.LOG_IN
+        if self.owner is not None and self.owner.id == user.id:
+            return ClaimStep.ACCEPT
+        return ClaimStep.OTHER_ACCOUNT
+
+
+def open_claim(session: Session, raw_token: str, now: datetime) -> Claim:
+    """The award behind a claim link.
+
+    ``TokenInvalidError`` for an unknown, used or expired link or an award that
+    was already accepted or declined; ``AwardRevokedError`` once it is revoked.
+    """
+    token = find_token(session, raw_token, TokenPurpose.CLAIM, now)
+    award = session.get(Award, token.award_id) if token.award_id else None
+    if award is None:
+        raise TokenInvalidError()
+    if award.is_revoked:
+        raise AwardRevokedError()
+    if not award.is_offered:
+        raise TokenInvalidError()
+    email = normalise_email(award.recipient_email)
+    return Claim(award=award, email=email, owner=find_user_by_email(session, email))
+
+
+def register_from_claim(
+    session: Session,
+    raw_token: str,
+    *,
+    name: str,
+    password: str,
+    locale: str,
+    terms_version: str | None,
+    terms_accepted_at: datetime | None,
+    base_url: str,
+    now: datetime,
+) -> User:
+    """Create the account for the award's address and mail the activation link.
+
+    A second submission (double click, back button) finds the account and raises
+    ``AccountExistsError``: there is never a second account.
+    """
+    claim = open_claim(session, raw_token, now)
+    if terms_version != TERMS_VERSION or terms_accepted_at is None:
+        raise TermsNotAcceptedError()
+    if claim.owner is not None:
+        raise AccountExistsError()
+    try:
+        with session.begin_nested():
+            user = create_account(
+                session,
+                email=claim.email,
+                name=name,
+                password=password,
+                locale=locale,
+                terms_version=terms_version,
+                terms_accepted_at=terms_accepted_at,
+                base_url=base_url,
+                now=now,
+            )
+    except IntegrityError as error:  # the same form submitted twice at once
+        raise AccountExistsError() from error
+    claim.award.user_id = user.id  # accepted at the first login
+    session.flush()
+    return user
+
+
+def accept_claim(
+    session: Session, raw_token: str, user: User, base_url: str, now: datetime
+) -> Award:
+    """Accept the award of a claim link while logged in as the address's owner."""
+    claim = open_claim(session, raw_token, now)
+    if claim.step_for(user) is not ClaimStep.ACCEPT:
+        raise PermissionDeniedError()
+    return accept_award(session, user, claim.award.id, base_url, now)
+
+
+def add_email_and_accept(
+    session: Session, raw_token: str, user: User, base_url: str, now: datetime
+) -> Award:
+    """Logged in as another account: the link proves the address, so add it and accept."""
+    claim = open_claim(session, raw_token, now)
+    if claim.owner is not None and claim.owner.id != user.id:
+        raise AccountExistsError(field="email")
+    attach_email(session, user, claim.email, now)
+    return accept_award(session, user, claim.award.id, base_url, now)
+
+
+ClaimAction = Callable[[Session, str, User, str, datetime], Award]
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    accepted: list[Award]
+
+
+def sign_in(session: Session, email: str, password: str, base_url: str, now: datetime) -> SignIn:
+    """Log in, then accept the awards claimed at registration (first login after activation)."""
+    user = log_in(session, email, password)
+    claimed = session.scalars(
+        select(Award.id).where(
+            Award.user_id == user.id,
+            Award.state == AwardState.OFFERED,
+            Award.revoked_at.is_(None),
+        )
+    ).all()
+    accepted = [accept_award(session, user, award_id, base_url, now) for award_id in claimed]
+    return SignIn(user=user, accepted=accepted)
+
+
+def resend_claim(
+    session: Session, email: str, base_url: str, now: datetime, lifetime_days: int
+) -> None:
+    """Mail fresh claim links for the awards still waiting at ``email``.
+
+    If the address has an account that was never activated, the activation mail
+    is sent again instead (that is what blocks the student). Silent either way.
+    """
+    email = normalise_email(email)
+    user = find_user_by_email(session, email)
+    if user is not None and not user.is_activated:
+        resend_activation(session, email, base_url, now)
+        return
+    awards = session.scalars(
+        select(Award).where(
+            Award.recipient_email == email,
+            Award.state == AwardState.OFFERED,
+            Award.revoked_at.is_(None),
+        )
+    ).all()
+    if not awards:
+        equalise_work()
+    for award in awards:
+        _queue_award_notice(session, award, base_url, now, timedelta(days=lifetime_days))
+
+
+def _queue_award_notice(
+    session: Session, award: Award, base_url: str, now: datetime, lifetime: timedelta
+) -> None:
+    raw = issue_token(
+        session,
+        purpose=TokenPurpose.CLAIM,
+        email=award.recipient_email,
+        lifetime=lifetime,
+        award_id=award.id,
+        now=now,
+    )
+    expires_on = (now + lifetime).date().isoformat()
+    badge = award.badge_class
+    queue_mail(
+        session,
+        template="award_notice",
+        to_email=award.recipient_email,
+        locale=award.locale,
+        context={
+            "recipient_name": award.recipient_name,
+            "badge_name": badge.name,
+            "badge_name_en": badge.name_en,
+            "issuer_name": badge.issuer.name,
+            "issuer_name_en": badge.issuer.name_en,
+            "claim_url": f"{base_url.rstrip('/')}/claim/{raw}",
+            "claim_expires_on": expires_on,
+        },
+    )

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from wallet.services.accounts import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
@@ -165,7 +173,9 @@ class AddEmailForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(
-        _l("Language"), choices=[("ja", "日本語"), ("en", "English")], validate_choice=True
+        _l("Language"),
+        choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")],
+        validate_choice=True,
     )
 
 

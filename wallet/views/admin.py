@@ -1,10 +1,314 @@
+"""The programme office under ``/admin``: issuer profile, badge classes, awards.
+
+Staff only: anonymous visitors go to the login page, everyone else gets 403.
+"""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import timedelta
+from typing import cast
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from wallet.config import Settings
+from wallet.extensions import db, login_manager
+from wallet.forms.admin import (
+    ActionForm,
+    BadgeClassForm,
+    CompletersUploadForm,
+    ConfirmBatchForm,
+    IssuerForm,
+    RevokeForm,
+    message_for,
+    row_problem,
+    show_error,
+)
+from wallet.models import User
+from wallet.services import issuing
+from wallet.services.csv_import import open_sealed_rows, seal_rows
+from wallet.services.errors import ValidationError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+Page = str | tuple[str, int] | Response
+PREVIEW_HOURS = 12
+
+
+@bp.before_request
+def require_staff() -> Response | None:
+    if not current_user.is_authenticated:
+        return cast(Response, login_manager.unauthorized())
+    if not current_user.is_staff:
+        abort(403)
+    return None
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+    limit_kb = _settings().max_csv_bytes // 1024
+    return render_template("admin/too_large.html", limit_kb=limit_kb), 413
+
+
+def _settings() -> Settings:
+    return cast(Settings, current_app.config["WALLET_SETTINGS"])
+
+
+def _staff() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def _status(form: object) -> int:
+    return 400 if getattr(form, "errors", None) else 200
+
+
+def _upload(data: object, limit: int) -> bytes | None:
+    """At most ``limit + 1`` bytes of an uploaded file: enough to tell it is too big."""
+    if not isinstance(data, FileStorage):
+        return None
+    return bytes(data.read(limit + 1))
 
 
 @bp.get("/")
-def index() -> str:
-    return "admin"
+def index() -> Page:
+    session = db.session()
+    return render_template(
+        "admin/index.html",
+        issuer=issuing.get_issuer(session),
+        summaries=issuing.list_badge_classes(session),
+    )
+
+
+@bp.route("/issuer", methods=["GET", "POST"])
+def edit_issuer() -> Page:
+    session = db.session()
+    issuer = issuing.get_issuer(session)
+    form = IssuerForm(obj=issuer)
+    if form.validate_on_submit():
+        details = issuing.IssuerDetails(
+            name=form.name.data or "",
+            name_en=form.name_en.data or "",
+            url=form.url.data or "",
+            email=form.email.data or "",
+            description=form.description.data or "",
+        )
+        limit = _settings().max_image_bytes
+        try:
+            issuing.save_issuer(
+                session, details, logo=_upload(form.logo.data, limit), max_image_bytes=limit
+            )
+        except ValidationError as error:
+            show_error(form, error)
+        else:
+            session.commit()
+            flash(_("The issuer profile has been saved."), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/issuer.html", form=form, issuer=issuer), _status(form)
+
+
+def _badge_details(form: BadgeClassForm) -> issuing.BadgeClassDetails:
+    return issuing.BadgeClassDetails(
+        name=form.name.data or "",
+        name_en=form.name_en.data or "",
+        description=form.description.data or "",
+        description_en=form.description_en.data or "",
+        criteria_text=form.criteria_text.data or "",
+        criteria_url=form.criteria_url.data or "",
+        kind=form.kind.data or "",
+        valid_days=form.valid_days.data,
+        tags=issuing.parse_tags(form.tags.data or ""),
+    )
+
+
+@bp.route("/badges/new", methods=["GET", "POST"])
+def new_badge_class() -> Page:
+    session = db.session()
+    form = BadgeClassForm()
+    if form.validate_on_submit():
+        limit = _settings().max_image_bytes
+        try:
+            badge = issuing.create_badge_class(
+                session,
+                _badge_details(form),
+                image=_upload(form.image.data, limit) or b"",
+                max_image_bytes=limit,
+            )
+        except ValidationError as error:
+            show_error(form, error)
+        else:
+            session.commit()
+            flash(_("The badge has been created."), "success")
+            return redirect(url_for("admin.show_badge_class", badge_class_id=badge.id))
+    return render_template("admin/badge_form.html", form=form, badge=None), _status(form)
+
+
+@bp.route("/badges/<int:badge_class_id>/edit", methods=["GET", "POST"])
+def edit_badge_class(badge_class_id: int) -> Page:
+    session = db.session()
+    badge = issuing.get_badge_class(session, badge_class_id)
+    form = BadgeClassForm(obj=badge)
+    if request.method == "GET":
+        form.tags.data = ", ".join(badge.tags or [])
+    if form.validate_on_submit():
+        limit = _settings().max_image_bytes
+        try:
+            issuing.update_badge_class(
+                session,
+                badge.id,
+                _badge_details(form),
+                image=_upload(form.image.data, limit),
+                max_image_bytes=limit,
+            )
+        except ValidationError as error:
+            show_error(form, error)
+        else:
+            session.commit()
+            flash(_("The badge has been saved."), "success")
+            return redirect(url_for("admin.show_badge_class", badge_class_id=badge.id))
+    return render_template("admin/badge_form.html", form=form, badge=badge), _status(form)
+
+
+@bp.get("/badges/<int:badge_class_id>")
+def show_badge_class(badge_class_id: int) -> Page:
+    session = db.session()
+    page = request.args.get("page", 1, type=int) or 1
+    return render_template(
+        "admin/badge.html",
+        badge=issuing.get_badge_class(session, badge_class_id),
+        awards=issuing.list_awards(session, badge_class_id, page=page),
+        batches=issuing.list_batches(session, badge_class_id),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/badges/<int:badge_class_id>/upload", methods=["GET", "POST"])
+def upload_completers(badge_class_id: int) -> Page:
+    session = db.session()
+    settings = _settings()
+    badge = issuing.get_badge_class(session, badge_class_id)
+    form = CompletersUploadForm()
+    if form.validate_on_submit():
+        try:
+            completers = issuing.preview_completers(
+                session,
+                badge.id,
+                _upload(form.file.data, settings.max_csv_bytes) or b"",
+                max_bytes=settings.max_csv_bytes,
+                max_rows=settings.max_csv_rows,
+                default_locale=settings.default_locale,
+            )
+        except ValidationError as error:
+            show_error(form, error)
+        else:
+            filename = getattr(form.file.data, "filename", "") or ""
+            confirm = ConfirmBatchForm(
+                sealed=seal_rows(
+                    completers.rows,
+                    secret=settings.secret_key,
+                    badge_class_id=badge.id,
+                    user_id=_staff().id,
+                    filename=filename,
+                )
+            )
+            return render_template(
+                "admin/preview.html",
+                badge=badge,
+                completers=completers,
+                filename=filename,
+                confirm_form=confirm,
+                upload_form=CompletersUploadForm(formdata=None),
+                row_problem=row_problem,
+            )
+    return render_template("admin/upload.html", form=form, badge=badge), _status(form)
+
+
+@bp.post("/badges/<int:badge_class_id>/confirm")
+def confirm_completers(badge_class_id: int) -> Page:
+    session = db.session()
+    settings = _settings()
+    badge = issuing.get_badge_class(session, badge_class_id)
+    form = ConfirmBatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        sealed = open_sealed_rows(
+            form.sealed.data or "",
+            secret=settings.secret_key,
+            badge_class_id=badge.id,
+            user_id=_staff().id,
+            max_age_seconds=PREVIEW_HOURS * 3600,
+        )
+        batch = issuing.issue_awards(
+            session,
+            badge.id,
+            sealed.rows,
+            base_url=settings.base_url,
+            claim_lifetime=timedelta(days=settings.claim_token_days),
+            created_by_id=_staff().id,
+            filename=sealed.filename,
+            timezone=settings.timezone,
+        )
+    except ValidationError as error:
+        flash(message_for(error), "error")
+        upload = CompletersUploadForm(formdata=None)
+        return render_template("admin/upload.html", form=upload, badge=badge), 400
+    session.commit()
+    flash(
+        _(
+            "%(created)s awarded; their notification mails are being sent. "
+            "%(skipped)s skipped (already awarded).",
+            created=batch.created_count,
+            skipped=batch.skipped_count,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.show_badge_class", badge_class_id=badge.id))
+
+
+@bp.post("/awards/<int:award_id>/resend")
+def resend_award(award_id: int) -> Page:
+    session = db.session()
+    settings = _settings()
+    award = issuing.get_award(session, award_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        issuing.resend_claim(
+            session,
+            award.id,
+            base_url=settings.base_url,
+            claim_lifetime=timedelta(days=settings.claim_token_days),
+            timezone=settings.timezone,
+        )
+    except ValidationError as error:
+        flash(message_for(error), "error")
+    else:
+        session.commit()
+        flash(
+            _(
+                "The notification mail will be sent again to %(email)s.",
+                email=award.recipient_email,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.show_badge_class", badge_class_id=award.badge_class_id))
+
+
+@bp.route("/awards/<int:award_id>/revoke", methods=["GET", "POST"])
+def revoke_award(award_id: int) -> Page:
+    session = db.session()
+    award = issuing.get_award(session, award_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            issuing.revoke_award(session, award.id, form.reason.data or "")
+        except ValidationError as error:
+            show_error(form, error)
+        else:
+            session.commit()
+            flash(_("The badge has been revoked."), "success")
+            return redirect(url_for("admin.show_badge_class", badge_class_id=award.badge_class_id))
+    return render_template("admin/revoke.html", form=form, award=award), _status(form)

@@ -1,0 +1,212 @@
+"""Programme office forms: issuer profile, badge classes, completers lists, revocation.
+
+Shape checks only. Image and CSV contents are checked by the services, whose
+typed errors come back here as translated messages next to the right field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
+
+from wallet.models import BadgeKind
+from wallet.services.errors import ServiceError
+
+# What each service error code tells the programme office.
+MESSAGES: dict[str, Any] = {
+    # images
+    "image_empty": _l("Choose an image file."),
+    "image_too_large": _l("The image is too large. The limit is %(max_kb)s KB."),
+    "image_type": _l("Only PNG or SVG images can be used."),
+    "png_broken": _l("This PNG image is damaged and cannot be read."),
+    "png_too_big": _l("The image is too large: at most %(max_side)s × %(max_side)s pixels."),
+    "png_too_small": _l("The image is too small: at least %(min_side)s × %(min_side)s pixels."),
+    "svg_broken": _l("This SVG image cannot be read (it is not well-formed SVG)."),
+    "svg_entities": _l("SVG images with entity declarations are not accepted."),
+    "svg_script": _l("SVG images that contain scripts are not accepted."),
+    "svg_event_handler": _l("SVG images with event handlers (on… attributes) are not accepted."),
+    "svg_foreign_object": _l("SVG images with foreignObject elements are not accepted."),
+    "svg_external": _l(
+        "SVG images that load other files or web addresses are not accepted. "
+        "Embed everything in the image."
+    ),
+    # badge classes and the issuer
+    "no_issuer": _l("Fill in the issuer profile first."),
+    "criteria_missing": _l("Describe the criteria, give a criteria URL, or both."),
+    "bad_kind": _l("Choose hosted or anchored."),
+    "bad_valid_days": _l("Enter a number of days between 1 and 36500, or leave it empty."),
+    "too_many_tags": _l("Use at most %(max_tags)s tags of up to %(max_len)s characters each."),
+    "kind_locked": _l("The type cannot change once this badge has been awarded."),
+    # completers lists
+    "too_large": _l("The file is too large. The limit is %(max_kb)s KB."),
+    "too_many_rows": _l("The file has too many rows. Upload at most %(max_rows)s at a time."),
+    "encoding": _l(
+        "The file could not be read as text in UTF-8 or Shift_JIS. In Excel, save it as "
+        "“CSV UTF-8 (comma delimited)” and try again."
+    ),
+    "not_csv": _l("This does not look like a CSV file of names and email addresses."),
+    "empty": _l("The file has no rows."),
+    "missing_column": _l(
+        "The file has no %(column)s column. Use the headers name and email "
+        "(or 氏名 and メールアドレス), or put the name first and the email second."
+    ),
+    "stale_preview": _l("This preview has expired. Please upload the file again."),
+    "concurrent_batch": _l(
+        "Some of these people were awarded this badge at the same moment by another upload. "
+        "Please upload the file again."
+    ),
+    # awards
+    "award_revoked": _l("This award has been revoked."),
+    "award_claimed": _l("This award has already been accepted, so there is nothing to resend."),
+    "reason_missing": _l("Give the reason for revoking. Verifiers will see it."),
+    "reason_too_long": _l("The reason is too long (at most %(max_len)s characters)."),
+    "invalid": _l("Please check this value."),
+}
+
+COLUMN_NAMES = {"name": _l("name"), "email": _l("email")}
+
+ROW_PROBLEMS: dict[str, Any] = {
+    "missing_name": _l("The name is missing."),
+    "name_too_long": _l("The name is too long."),
+    "missing_email": _l("The email address is missing."),
+    "bad_email": _l("This is not a valid email address."),
+    "bad_student_number": _l("The student number is too long."),
+    "bad_language": _l("The language must be ja or en."),
+    "duplicate": _l("This address appears earlier in the file."),
+    "already_awarded": _l("Already awarded this badge: it will be skipped."),
+}
+
+
+def message_for(error: ServiceError) -> str:
+    """The translated message for a service error, with its parameters filled in."""
+    params = dict(getattr(error, "params", {}) or {})
+    if "column" in params:
+        params["column"] = str(COLUMN_NAMES.get(str(params["column"]), params["column"]))
+    text = str(MESSAGES.get(error.code, MESSAGES["invalid"]))
+    return text % params if params else text
+
+
+def show_error(form: FlaskForm, error: ServiceError) -> None:
+    """Put a service error next to its field (or on the form as a whole)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, message_for(error)]
+    else:
+        form.form_errors.append(message_for(error))
+
+
+def row_problem(code: str) -> str:
+    return str(ROW_PROBLEMS.get(code, MESSAGES["invalid"]))
+
+
+def _web_url(message: Any) -> URL:
+    return URL(require_tld=False, message=message)
+
+
+class IssuerForm(FlaskForm):
+    name = StringField(_l("Name (Japanese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    url = URLField(
+        _l("Website"),
+        validators=[DataRequired(), Length(max=500), _web_url(_l("Enter a web address."))],
+        description=_l("For example https://www.shizuoka.ac.jp/"),
+    )
+    email = EmailField(
+        _l("Contact email"),
+        validators=[DataRequired(), Length(max=320), Email(_l("Enter an email address."))],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    logo = FileField(_l("Logo (PNG or SVG)"))
+
+
+class BadgeClassForm(FlaskForm):
+    name = StringField(_l("Badge name (Japanese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Badge name (English)"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description (Japanese)"), validators=[DataRequired(), Length(max=5000)]
+    )
+    description_en = TextAreaField(
+        _l("Description (English)"), validators=[Optional(), Length(max=5000)]
+    )
+    criteria_text = TextAreaField(
+        _l("Criteria"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("What a student did to earn this badge."),
+    )
+    criteria_url = URLField(
+        _l("Criteria URL"),
+        validators=[Optional(), Length(max=500), _web_url(_l("Enter a web address."))],
+    )
+    image = FileField(
+        _l("Badge image (PNG or SVG)"),
+        description=_l("A square image of at least 200 × 200 pixels looks best."),
+    )
+    kind = SelectField(
+        _l("Type"),
+        choices=[
+            SelectChoice(
+                BadgeKind.HOSTED.value, _l("Hosted: issued as soon as the student accepts")
+            ),
+            SelectChoice(
+                BadgeKind.ANCHORED.value, _l("Anchored: recorded in the daily ledger the next day")
+            ),
+        ],
+        default=BadgeKind.HOSTED.value,
+    )
+    valid_days = IntegerField(
+        _l("Valid for (days)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=36_500, message=_l("Enter a number between 1 and 36500.")),
+        ],
+        description=_l("Leave empty if the badge does not expire."),
+    )
+    tags = StringField(
+        _l("Tags"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Separate tags with commas."),
+    )
+
+
+class CompletersUploadForm(FlaskForm):
+    file = FileField(
+        _l("Completers list (CSV)"),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+        description=_l(
+            "Columns: name, email, and optionally student number and language (ja/en). "
+            "UTF-8 or Shift_JIS; the header row is optional."
+        ),
+    )
+
+
+class ConfirmBatchForm(FlaskForm):
+    sealed = HiddenField(validators=[DataRequired()])
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(_l("Give the reason for revoking. Verifiers will see it.")),
+            Length(max=1000),
+        ],
+        description=_l("Shown to anyone who verifies this badge."),
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token."""

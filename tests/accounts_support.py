@@ -28,13 +28,14 @@ class FreshClient(FlaskClient):
     """A test client whose requests do not share per-request state.
 
     The ``db_session`` fixture keeps one application context pushed for the
-    whole test, so every request shares ``g``: Flask-Login's cached user and
-    Flask-WTF's cached CSRF token would leak from one request (or client) to
-    the next. Production requests each get their own context; so do these.
+    whole test, so every request shares ``g``: Flask-Login's cached user,
+    Flask-WTF's cached CSRF token and Flask-Babel's locale would leak from one
+    request (or client) to the next. Production requests each get their own
+    context; so do these.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        for key in ("_login_user", "csrf_token"):
+        for key in ("_login_user", "csrf_token", "_flask_babel"):
             g.pop(key, None)
         return super().open(*args, **kwargs)
 

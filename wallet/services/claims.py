@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wallet.models import Award, AwardState, TokenPurpose, User
+from wallet.services import issuing
 from wallet.services.accounts import (
     AccountExistsError,
     attach_email,
@@ -30,8 +31,7 @@ from wallet.services.accounts import (
 )
 from wallet.services.badges import AwardRevokedError, accept_award
 from wallet.services.errors import PermissionDeniedError, ServiceError, TokenInvalidError
-from wallet.services.outbox import queue_mail
-from wallet.services.tokens import find_token, issue_token
+from wallet.services.tokens import find_token
 
 TERMS_VERSION = "2026-04"
 
@@ -168,7 +168,12 @@ def sign_in(session: Session, email: str, password: str, base_url: str, now: dat
 
 
 def resend_claim(
-    session: Session, email: str, base_url: str, now: datetime, lifetime_days: int
+    session: Session,
+    email: str,
+    base_url: str,
+    now: datetime,
+    lifetime_days: int,
+    timezone: str = "Asia/Tokyo",
 ) -> None:
     """Mail fresh claim links for the awards still waiting at ``email``.
 
@@ -189,35 +194,12 @@ def resend_claim(
     ).all()
     if not awards:
         equalise_work()
-    for award in awards:
-        _queue_award_notice(session, award, base_url, now, timedelta(days=lifetime_days))
-
-
-def _queue_award_notice(
-    session: Session, award: Award, base_url: str, now: datetime, lifetime: timedelta
-) -> None:
-    raw = issue_token(
-        session,
-        purpose=TokenPurpose.CLAIM,
-        email=award.recipient_email,
-        lifetime=lifetime,
-        award_id=award.id,
-        now=now,
-    )
-    expires_on = (now + lifetime).date().isoformat()
-    badge = award.badge_class
-    queue_mail(
-        session,
-        template="award_notice",
-        to_email=award.recipient_email,
-        locale=award.locale,
-        context={
-            "recipient_name": award.recipient_name,
-            "badge_name": badge.name,
-            "badge_name_en": badge.name_en,
-            "issuer_name": badge.issuer.name,
-            "issuer_name_en": badge.issuer.name_en,
-            "claim_url": f"{base_url.rstrip('/')}/claim/{raw}",
-            "claim_expires_on": expires_on,
-        },
-    )
+    for award in awards:  # mail 1 again, written by the issuing service
+        issuing.resend_claim(
+            session,
+            award.id,
+            base_url=base_url,
+            claim_lifetime=timedelta(days=lifetime_days),
+            timezone=timezone,
+            now=now,
+        )

@@ -184,8 +184,15 @@ def _decide(token: str, action: claims.ClaimAction) -> Page:
 def resend() -> Page:
     form = EmailForm()
     if form.validate_on_submit():
-        days = int(current_app.config["WALLET_SETTINGS"].claim_token_days)
-        claims.resend_claim(db.session(), form.email.data or "", _base_url(), utcnow(), days)
+        settings = current_app.config["WALLET_SETTINGS"]
+        claims.resend_claim(
+            db.session(),
+            form.email.data or "",
+            _base_url(),
+            utcnow(),
+            settings.claim_token_days,
+            settings.timezone,
+        )
         db.session.commit()
         flash(_("If a badge is waiting for this address, we have sent the mail again."))
         return redirect(url_for("claim.resend"))

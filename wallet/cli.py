@@ -2,8 +2,72 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import secrets
+from datetime import timedelta
+
+import click
+from flask import Flask, current_app
+
+from wallet.config import Settings
+from wallet.extensions import db
+from wallet.services.demo import load_demo_data
+from wallet.services.errors import ServiceError
+from wallet.services.staff import create_staff_user
+
+# development only: `demo-data` refuses to run in production
+DEMO_STAFF_PASSWORD = "shizuoka-demo-2026"  # noqa: S105 (fixed on purpose, dev only)
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["WALLET_SETTINGS"]
+    return settings
+
+
+@click.command("create-staff")
+@click.argument("email")
+@click.option("--name", required=True, help="The name shown in the programme office.")
+@click.option(
+    "--generate-password",
+    is_flag=True,
+    help="Generate a password and print it instead of asking for one.",
+)
+def create_staff(email: str, name: str, generate_password: bool) -> None:
+    """Create an activated programme office (staff) account."""
+    if generate_password:
+        password = secrets.token_urlsafe(12)
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    session = db.session()
+    try:
+        user = create_staff_user(session, email, name, password)
+    except ServiceError as error:
+        raise click.ClickException(f"cannot create the account: {error.code}") from error
+    session.commit()
+    click.echo(f"Staff account created: {user.email}")
+    if generate_password:
+        click.echo(f"Password: {password}")
+
+
+@click.command("demo-data")
+def demo_data() -> None:
+    """Load the demo issuer, badges, staff login and awards (development only)."""
+    settings = _settings()
+    if settings.is_production:
+        raise click.ClickException("demo-data is for development only, not production")
+    result = load_demo_data(
+        db.session(),
+        base_url=settings.base_url,
+        claim_lifetime=timedelta(days=settings.claim_token_days),
+        staff_password=DEMO_STAFF_PASSWORD,
+        timezone=settings.timezone,
+    )
+    db.session.commit()
+    click.echo(f"Demo data ready: {result.awards_created} new awards (mail 1 queued).")
+    click.echo(f"  Programme office login: {result.staff_email}")
+    click.echo(f"  Password:               {DEMO_STAFF_PASSWORD}")
 
 
 def init_app(app: Flask) -> None:
     """Register the wallet's commands on ``app.cli``."""
+    app.cli.add_command(create_staff)
+    app.cli.add_command(demo_data)

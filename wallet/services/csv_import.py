@@ -144,7 +144,9 @@ def read_completers(
         records = _chain(first, lines)
     rows: list[CompleterRow] = []
     seen: set[str] = set()
-    for line, cells in records:
+    for count, (line, cells) in enumerate(records, start=1):
+        if count > max_rows:
+            raise CsvError("too_many_rows", max_rows=max_rows)
         if not any(cell.strip() for cell in cells):
             continue
         row = _row(line, cells, columns, default_locale)

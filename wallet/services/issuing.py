@@ -287,7 +287,7 @@ def issue_awards(
 
     Rows whose address already has this badge (earlier batches, or repeated in
     ``rows``) are skipped and counted, so issuing the same list twice creates
-    nothing the second time.
+    nothing the second time (the returned batch is then not even stored).
     """
     now = now or utcnow()
     badge = get_badge_class(session, badge_class_id)
@@ -307,6 +307,8 @@ def issue_awards(
         skipped_count=len(rows) - len(fresh),
         created_at=now,
     )
+    if not fresh:
+        return batch  # nothing new: not recorded, so repeating an upload leaves no trace
     expires_at = now + timedelta(days=badge.valid_days) if badge.valid_days else None
     awards = [
         Award(

@@ -1,0 +1,188 @@
+"""Demo data for development: an issuer, two badges, a staff login, three awards.
+
+Idempotent: running it again finds what exists and adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wallet.models import BadgeClass, BadgeKind, User
+from wallet.services import issuing
+from wallet.services.accounts import find_user_by_email
+from wallet.services.csv_import import CompleterRow
+from wallet.services.staff import create_staff_user
+
+FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+STAFF_EMAIL = "office@demo.shizuoka.ac.jp"
+STAFF_NAME = "プログラム担当 事務局"
+MAX_IMAGE = 2 * 1024 * 1024
+STUDENTS = [
+    ("静岡 花子", "hanako@demo.shizuoka.ac.jp", "70310001", "ja"),
+    ("浜松 次郎", "jiro@demo.shizuoka.ac.jp", "70310002", "ja"),
+    ("Emily Clark", "emily@demo.shizuoka.ac.jp", "70310003", "en"),
+]
+
+
+@dataclass(frozen=True)
+class DemoData:
+    staff_email: str
+    staff_created: bool
+    badge_ids: list[int]
+    awards_created: int
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    if FONT.exists():
+        return ImageFont.truetype(str(FONT), size)
+    return ImageFont.load_default(size)
+
+
+def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, fill: str) -> None:
+    font = _font(size)
+    left, _top, right, _bottom = draw.textbbox((0, 0), text, font=font)
+    draw.text(((400 - (right - left)) / 2, y), text, font=font, fill=fill)
+
+
+def draw_badge(title: str, subtitle: str, colour: str, accent: str) -> bytes:
+    """A round seal with ribbon tails: a 400 x 400 PNG with Japanese texts."""
+    image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    # two ribbon tails with notched ends, behind the seal
+    draw.polygon([(125, 270), (195, 300), (175, 398), (150, 375), (118, 392)], fill=accent)
+    draw.polygon([(275, 270), (205, 300), (225, 398), (250, 375), (282, 392)], fill=accent)
+    points = [
+        (
+            200 + (180 if i % 2 == 0 else 168) * math.cos(math.pi * i / 16),
+            190 + (180 if i % 2 == 0 else 168) * math.sin(math.pi * i / 16),
+        )
+        for i in range(32)
+    ]
+    draw.polygon(points, fill=colour)
+    draw.ellipse((45, 35, 355, 345), fill="white")
+    draw.ellipse((58, 48, 342, 332), fill=colour)
+    _centred(draw, 95, "静岡大学", 30, "white")
+    _centred(draw, 160, title, 44, "white")
+    _centred(draw, 235, subtitle, 22, "white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def draw_logo() -> bytes:
+    image = Image.new("RGBA", (240, 240), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 239, 239), radius=40, fill="#0f2a4a")
+    font = _font(120)
+    left, top, right, bottom = draw.textbbox((0, 0), "静", font=font)
+    draw.text(
+        ((240 - (right - left)) / 2 - left, (240 - (bottom - top)) / 2 - top),
+        "静",
+        font=font,
+        fill="white",
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+BADGES = [
+    issuing.BadgeClassDetails(
+        name="データサイエンス特別教育プログラム",
+        name_en="Data Science Special Programme",
+        description="データサイエンスの基礎となる統計・プログラミング・倫理の科目を修了したことを証明します。",
+        description_en="Certifies completion of the courses in statistics, programming and "
+        "ethics that form the basis of data science.",
+        criteria_text="プログラム指定の全科目（8 単位）の単位を修得すること。",
+        criteria_url="https://www.shizuoka.ac.jp/",
+        kind=BadgeKind.HOSTED,
+        tags=["データサイエンス", "data science"],
+    ),
+    issuing.BadgeClassDetails(
+        name="地域創造学環 フィールドワーク修了",
+        name_en="Regional Fieldwork Completed",
+        description="静岡県内の地域課題に取り組むフィールドワークを修了したことを証明します。",
+        description_en="Certifies completion of fieldwork on regional issues in Shizuoka.",
+        criteria_text="フィールドワーク科目を修了し、成果報告会で発表すること。",
+        kind=BadgeKind.ANCHORED,
+        valid_days=365 * 5,
+        tags=["フィールドワーク", "fieldwork"],
+    ),
+]
+_IMAGES = [
+    ("データ", "サイエンス", "#0b57a4", "#e0a100"),
+    ("地域", "フィールドワーク", "#2e7d32", "#c62828"),
+]
+
+
+def load_demo_data(
+    session: Session,
+    *,
+    base_url: str,
+    claim_lifetime: timedelta,
+    staff_password: str,
+    timezone: str = "Asia/Tokyo",
+) -> DemoData:
+    """Create what is missing of the demo set; return the staff login to print."""
+    if issuing.get_issuer(session) is None:
+        issuing.save_issuer(
+            session,
+            issuing.IssuerDetails(
+                name="静岡大学",
+                name_en="Shizuoka University",
+                url="https://www.shizuoka.ac.jp/",
+                email="openbadge@demo.shizuoka.ac.jp",
+                description="国立大学法人 静岡大学",
+            ),
+            logo=draw_logo(),
+            max_image_bytes=MAX_IMAGE,
+        )
+    badge_ids = []
+    for details, (title, subtitle, colour, accent) in zip(BADGES, _IMAGES, strict=True):
+        badge = session.scalar(select(BadgeClass).where(BadgeClass.name == details.name))
+        if badge is None:
+            badge = issuing.create_badge_class(
+                session,
+                details,
+                image=draw_badge(title, subtitle, colour, accent),
+                max_image_bytes=MAX_IMAGE,
+            )
+        badge_ids.append(badge.id)
+    staff: User | None = find_user_by_email(session, STAFF_EMAIL)
+    staff_created = staff is None
+    if staff is None:
+        staff = create_staff_user(
+            session, STAFF_EMAIL, STAFF_NAME, staff_password, check_policy=False
+        )
+    created = 0
+    plan = [(badge_ids[0], STUDENTS[:2]), (badge_ids[1], STUDENTS[2:])]
+    for badge_id, students in plan:
+        rows = [
+            CompleterRow(line=i, name=name, email=email, student_number=number, locale=locale)
+            for i, (name, email, number, locale) in enumerate(students, start=1)
+        ]
+        batch = issuing.issue_awards(
+            session,
+            badge_id,
+            rows,
+            base_url=base_url,
+            claim_lifetime=claim_lifetime,
+            created_by_id=staff.id,
+            filename="demo.csv",
+            timezone=timezone,
+        )
+        created += batch.created_count
+    return DemoData(
+        staff_email=STAFF_EMAIL,
+        staff_created=staff_created,
+        badge_ids=badge_ids,
+        awards_created=created,
+    )

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wallet.models import EmailAddress, TokenPurpose, User
@@ -162,8 +163,13 @@ def create_account(
         created_at=now,
     )
     user.emails.append(EmailAddress(email=email, verified_at=now, created_at=now))
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as error:  # the same form submitted twice at once
+        raise AccountExistsError() from error
+    # queued outside the savepoint: its release must not count as "the mail is committed"
     _queue_activation(session, user, base_url, now)
     return user
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wallet.models import Award, AwardState, TokenPurpose, User
@@ -103,21 +102,17 @@ def register_from_claim(
         raise TermsNotAcceptedError()
     if claim.owner is not None:
         raise AccountExistsError()
-    try:
-        with session.begin_nested():
-            user = create_account(
-                session,
-                email=claim.email,
-                name=name,
-                password=password,
-                locale=locale,
-                terms_version=terms_version,
-                terms_accepted_at=terms_accepted_at,
-                base_url=base_url,
-                now=now,
-            )
-    except IntegrityError as error:  # the same form submitted twice at once
-        raise AccountExistsError() from error
+    user = create_account(
+        session,
+        email=claim.email,
+        name=name,
+        password=password,
+        locale=locale,
+        terms_version=terms_version,
+        terms_accepted_at=terms_accepted_at,
+        base_url=base_url,
+        now=now,
+    )
     claim.award.user_id = user.id  # accepted at the first login
     session.flush()
     return user

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from wallet.config import Settings
 from wallet.extensions import db
@@ -31,6 +32,7 @@ def _settings() -> Settings:
     is_flag=True,
     help="Generate a password and print it instead of asking for one.",
 )
+@with_appcontext
 def create_staff(email: str, name: str, generate_password: bool) -> None:
     """Create an activated programme office (staff) account."""
     if generate_password:
@@ -49,6 +51,7 @@ def create_staff(email: str, name: str, generate_password: bool) -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 def demo_data() -> None:
     """Load the demo issuer, badges, staff login and awards (development only)."""
     settings = _settings()

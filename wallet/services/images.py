@@ -114,6 +114,9 @@ def _check_svg(data: bytes, field: str | None) -> None:
         raise ImageRejectedError("svg_broken", field=field) from error
     if not isinstance(root, Element) or root.tag != f"{{{SVG_NAMESPACE}}}svg":
         raise ImageRejectedError("svg_broken", field=field)
+    if b"<?xml-stylesheet" in data.lower():
+        # a stylesheet instruction outside the root element is not in the tree
+        raise ImageRejectedError("svg_external", field=field)
     for element in root.iter():
         _check_svg_element(element, field)
 

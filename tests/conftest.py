@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy.orm import Session
@@ -46,6 +46,14 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings, TESTING=True)
+
+    @app.before_request
+    def fresh_globals() -> None:
+        """The test keeps one app context open (for the rolled-back session), so
+        requests would share ``g`` (logged-in user, CSRF token, locale); in
+        production every request has its own. Start each request clean."""
+        g.__dict__.clear()
+
     with app.app_context():
         Base.metadata.drop_all(ext.db.engine)
         Base.metadata.create_all(ext.db.engine)

@@ -68,7 +68,8 @@ class BlobFactory(Base):
     class Meta:
         model = Blob
 
-    data = factory.LazyFunction(lambda: png_bytes(colour=(secrets.randbelow(255), 90, 160)))
+    # a distinct colour per blob: content-addressed rows must not collide
+    data = factory.Sequence(lambda n: png_bytes(colour=(n % 256, (n // 256) % 256, 160)))
     content_type = "image/png"
     sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.data).hexdigest())
 

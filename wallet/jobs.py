@@ -11,6 +11,7 @@ reconfigured from the app's settings by ``init_app``: tests and other callers of
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 # Mails claimed per transaction; a run goes on until nothing is due.
 BATCH_SIZE = 100
 MAX_BATCHES_PER_RUN = 1000
+# At most this many drains are queued for one commit (one per batch of new mail).
+DRAIN_FANOUT = 4
 _PENDING_MAIL = "wallet.outbox_pending"
 
 
@@ -144,22 +147,30 @@ def drain_outbox_every_minute() -> None:
 # -- queue a drain after each commit that added mail -------------------------------
 
 
+def _count_mail(session: Session, count: int) -> None:
+    if count:
+        session.info[_PENDING_MAIL] = session.info.get(_PENDING_MAIL, 0) + count
+
+
 def _note_new_mail(session: Session, _context: object, _instances: object) -> None:
-    if any(isinstance(obj, OutboxMail) for obj in session.new):
-        session.info[_PENDING_MAIL] = True
+    _count_mail(session, sum(isinstance(obj, OutboxMail) for obj in session.new))
 
 
 def _note_bulk_insert(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if state.is_insert and getattr(table, "name", None) == OutboxMail.__tablename__:
-        state.session.info[_PENDING_MAIL] = True
+        params = state.parameters
+        _count_mail(state.session, len(params) if isinstance(params, list) else 1)
 
 
 def _kick_after_commit(session: Session) -> None:
-    if not session.info.pop(_PENDING_MAIL, False):
+    """Queue a drain; for a large batch several, so that parallel workers share it."""
+    count = session.info.pop(_PENDING_MAIL, 0)
+    if not count:
         return
     try:
-        drain_outbox()
+        for _ in range(min(DRAIN_FANOUT, math.ceil(count / BATCH_SIZE))):
+            drain_outbox()
     except Exception:  # the job store being down must not fail the committed change
         log.exception("could not queue drain_outbox; the periodic run will send the mail")
 

@@ -93,6 +93,13 @@ def test_bulk_inserted_mail_also_queues_a_drain(db_session: Session, queue: Huey
     assert queue.pending_count() == 1
 
 
+def test_a_large_batch_queues_drains_for_parallel_workers(db_session: Session, queue: Huey) -> None:
+    rows = [{"template": "award_notice", "to_email": f"s{i}@shizuoka.ac.jp"} for i in range(250)]
+    db_session.execute(insert(OutboxMail), rows)
+    db_session.commit()
+    assert queue.pending_count() == 3  # one per batch of 100
+
+
 def test_immediate_mode_delivers_on_commit(
     db_session: Session, queue: Huey, smtp_app: Flask, smtp_server: SMTPServer
 ) -> None:

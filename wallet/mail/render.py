@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
@@ -25,6 +27,23 @@ from wallet.mail.errors import MailRenderError
 LOCALES = ("ja", "en")
 TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WHITESPACE = re.compile(r"\s+")
+
+
+class _CachingHeaderRegistry(HeaderRegistry):
+    """The stock registry builds a new class for every header it parses; reuse them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        if key not in self._classes:
+            self._classes[key] = super().__getitem__(name)
+        return self._classes[key]
+
+
+MAIL_POLICY = policy.default.clone(header_factory=_CachingHeaderRegistry())
 
 
 @dataclass(frozen=True)
@@ -97,7 +116,7 @@ def render_message(
         except TemplateError as error:
             raise MailRenderError(f"{folder}: {error}") from error
 
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = _WHITESPACE.sub(" ", subject).strip()
     message["From"] = settings.mail_from
     message["To"] = envelope.to_email
@@ -105,6 +124,7 @@ def render_message(
     message["Message-ID"] = message_id_for(envelope, settings)
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = locale
-    message.set_content(text.strip() + "\n", subtype="plain")
-    message.add_alternative(html, subtype="html")
+    # base64: safe for any line length and cheap to encode (no guessing per part)
+    message.set_content(text.strip() + "\n", subtype="plain", cte="base64")
+    message.add_alternative(html, subtype="html", cte="base64")
     return message

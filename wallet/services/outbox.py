@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from wallet.mail import Envelope, MailError
@@ -21,6 +21,8 @@ LONGEST_RETRY = timedelta(hours=1)
 CLAIM_LEASE = timedelta(minutes=15)
 
 Send = Callable[[Envelope], EmailMessage]
+# Delivery writes with Core statements: one cheap UPDATE per mail, no identity map.
+_TABLE = cast(Table, OutboxMail.__table__)
 
 
 def queue_mail(
@@ -60,40 +62,53 @@ class DeliveryReport:
 def _claim_due(session: Session, *, now: datetime, limit: int) -> list[_Claimed]:
     """Lease up to ``limit`` due mails so no other worker picks them meanwhile.
 
-    On PostgreSQL rows another worker is claiming are skipped (``SKIP LOCKED``);
-    SQLite has a single writer, and ignores ``FOR UPDATE``.
+    One ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``: on
+    PostgreSQL rows another worker is claiming are skipped, not waited for; SQLite
+    ignores ``FOR UPDATE`` and serialises writers (the statement writes at once, so
+    two workers never both read the same due rows and then both lease them).
     """
-    rows = session.scalars(
-        select(OutboxMail)
+    due = (
+        select(OutboxMail.id)
         .where(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
         .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-    ).all()
-    claimed = []
-    for row in rows:
-        row.next_attempt_at = now + CLAIM_LEASE
-        claimed.append(
-            _Claimed(
-                Envelope(
-                    mail_id=row.id,
-                    template=row.template,
-                    to_email=row.to_email,
-                    locale=row.locale,
-                    context=dict(row.context),
-                    created_at=row.created_at,
-                ),
-                row.attempts,
-            )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        _TABLE.update()
+        .where(_TABLE.c.id.in_(due))
+        .values(next_attempt_at=now + CLAIM_LEASE)
+        .returning(
+            _TABLE.c.id,
+            _TABLE.c.template,
+            _TABLE.c.to_email,
+            _TABLE.c.locale,
+            _TABLE.c.context,
+            _TABLE.c.created_at,
+            _TABLE.c.attempts,
         )
-    session.flush()
-    return claimed
+    ).all()
+    return [
+        _Claimed(
+            Envelope(
+                mail_id=row.id,
+                template=row.template,
+                to_email=row.to_email,
+                locale=row.locale,
+                context=dict(row.context or {}),
+                created_at=row.created_at,
+            ),
+            row.attempts,
+        )
+        for row in sorted(rows, key=lambda row: row.id)
+    ]
 
 
 def _mark_sent(session: Session, mail_id: int, message: EmailMessage, now: datetime) -> None:
     session.execute(
-        update(OutboxMail)
-        .where(OutboxMail.id == mail_id, OutboxMail.status == MailStatus.QUEUED)
+        _TABLE.update()
+        .where(_TABLE.c.id == mail_id, _TABLE.c.status == MailStatus.QUEUED)
         .values(
             status=MailStatus.SENT,
             sent_at=now,
@@ -102,7 +117,6 @@ def _mark_sent(session: Session, mail_id: int, message: EmailMessage, now: datet
             message_id=str(message["Message-ID"] or "")[:200],
             last_error="",
         )
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -113,15 +127,14 @@ def _mark_failed(
     gave_up = error.permanent or attempts >= MAX_ATTEMPTS
     status = MailStatus.FAILED if gave_up else MailStatus.QUEUED
     session.execute(
-        update(OutboxMail)
-        .where(OutboxMail.id == claimed.envelope.mail_id, OutboxMail.status == MailStatus.QUEUED)
+        _TABLE.update()
+        .where(_TABLE.c.id == claimed.envelope.mail_id, _TABLE.c.status == MailStatus.QUEUED)
         .values(
             status=status,
             attempts=attempts,
             next_attempt_at=now + retry_delay(attempts),
             last_error=str(error)[:1000],
         )
-        .execution_options(synchronize_session=False)
     )
     return status
 

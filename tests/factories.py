@@ -111,7 +111,7 @@ class AwardFactory(Base):
     public_id = factory.LazyFunction(lambda: secrets.token_urlsafe(24))
     share_id = factory.LazyFunction(lambda: secrets.token_urlsafe(6))
     badge_class = factory.SubFactory(BadgeClassFactory)
-    recipient_email = factory.Sequence(lambda n: f"student{n}@shizuoka.ac.jp")
+    recipient_email = factory.Sequence(lambda n: f"recipient{n}@shizuoka.ac.jp")
     recipient_name = factory.Sequence(lambda n: f"静岡 花子{n}")
     salt = factory.LazyFunction(lambda: secrets.token_hex(16))
     state = AwardState.OFFERED

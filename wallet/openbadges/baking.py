@@ -230,7 +230,7 @@ _JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 def _parse_svg(data: bytes) -> Element:
     try:
         root: Element = SafeET.fromstring(data, forbid_dtd=False)
-    except (ParseError, DefusedXmlException, ValueError, RecursionError):
+    except (ParseError, DefusedXmlException, ValueError, LookupError, RecursionError):
         raise BakingError("the SVG is not well-formed or uses forbidden XML features") from None
     if root.tag not in _SVG_ROOTS:
         raise BakingError("the document is not an SVG image")

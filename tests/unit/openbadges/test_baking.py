@@ -186,3 +186,12 @@ def test_baking_refuses_non_images_and_empty_payloads() -> None:
         bake(b"plain text", HOSTED)
     with pytest.raises(BakingError):
         bake_png(world.png_bytes(), "  ")
+
+
+def test_svg_with_an_unknown_encoding_is_a_baking_error() -> None:
+    from wallet.openbadges.baking import extract
+    from wallet.openbadges.errors import BakingError
+
+    svg = b'<?xml version="1.0" encoding="TTF-8"?><svg xmlns="http://www.w3.org/2000/svg"/>'
+    with pytest.raises(BakingError):
+        extract(svg)

@@ -93,7 +93,7 @@ ROW_PROBLEMS: dict[str, Any] = {
 
 def message_for(error: ServiceError) -> str:
     """The translated message for a service error, with its parameters filled in."""
-    params = dict(getattr(error, "params", {}) or {})
+    params = dict(error.params)
     if "column" in params:
         params["column"] = str(COLUMN_NAMES.get(str(params["column"]), params["column"]))
     text = str(MESSAGES.get(error.code, MESSAGES["invalid"]))

@@ -51,9 +51,7 @@ class AccountExistsError(ServiceError):
 class PasswordPolicyError(ValidationError):
     """``code`` says which rule failed: short, long, email or common."""
 
-    def __init__(self, code: str, field: str = "password") -> None:
-        super().__init__(code, field=field)
-        self.code = code
+    field = "password"
 
 
 class WrongPasswordError(ValidationError):

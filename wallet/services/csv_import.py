@@ -67,10 +67,7 @@ _LANGUAGES = {
 class CsvError(ValidationError):
     """The file as a whole cannot be used; ``code`` says why (views translate it)."""
 
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code, field="file")
-        self.code = code
-        self.params = params
+    field = "file"
 
 
 class RowProblem(enum.StrEnum):

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """Base class. ``code`` is stable and machine-readable; views translate it."""
+    """Base class. ``code`` is stable and machine-readable; views translate it.
+
+    A subclass names its ``code`` (and may name a default ``field``, the form
+    field the message belongs next to). An error that stands for a family of
+    refusals takes the code when raised instead, with the values its message
+    needs as ``params``: ``IssuingError("reason_too_long", field="reason",
+    max_len=1000)``.
+    """
 
     code = "error"
+    field: str | None = None
 
-    def __init__(self, message: str = "", *, field: str | None = None) -> None:
-        super().__init__(message or self.code)
-        self.field = field
+    def __init__(
+        self, code: str | None = None, *, field: str | None = None, **params: object
+    ) -> None:
+        if code is not None:
+            self.code = code
+        if field is not None:
+            self.field = field
+        self.params = params
+        super().__init__(self.code)
 
 
 class NotFoundError(ServiceError):

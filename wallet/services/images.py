@@ -34,11 +34,6 @@ _CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^)'\"\s]*)", re.IGNORECASE)
 class ImageRejectedError(ValidationError):
     """The upload is not an acceptable image; ``code`` says why (views translate it)."""
 
-    def __init__(self, code: str, *, field: str | None = None, **params: object) -> None:
-        super().__init__(code, field=field)
-        self.code = code
-        self.params = params
-
 
 @dataclass(frozen=True)
 class CheckedImage:

@@ -46,11 +46,6 @@ MAX_REASON = 1000
 class IssuingError(ValidationError):
     """A request the programme office can fix; ``code`` says what (views translate it)."""
 
-    def __init__(self, code: str, *, field: str | None = None, **params: object) -> None:
-        super().__init__(code, field=field)
-        self.code = code
-        self.params = params
-
 
 # -- issuer profile ----------------------------------------------------------------------
 

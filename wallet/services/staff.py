@@ -35,7 +35,7 @@ def create_staff_user(
     now = now or utcnow()
     email = normalise_email(email)
     if not is_valid_email(email):
-        raise ValidationError("email_invalid", field="email")
+        raise ValidationError(field="email")
     if find_user_by_email(session, email) is not None:
         raise AccountExistsError(field="email")
     if check_policy:

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from wallet import forms
 from wallet.services.accounts import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 from wallet.services.errors import ServiceError
 
@@ -54,12 +55,8 @@ def message_for(error: ServiceError) -> str:
 
 
 def show_error(form: FlaskForm, error: ServiceError) -> None:
-    """Put a service error next to its field (or on the form as a whole)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, message_for(error)]
-    else:
-        form.form_errors.append(message_for(error))
+    """Put a service error next to its field, in the words of ``MESSAGES``."""
+    forms.show_error(form, error, message_for)
 
 
 def _password(label: str) -> PasswordField:

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
+from wallet import forms
 from wallet.models import BadgeKind
 from wallet.services.errors import ServiceError
 
@@ -101,12 +102,8 @@ def message_for(error: ServiceError) -> str:
 
 
 def show_error(form: FlaskForm, error: ServiceError) -> None:
-    """Put a service error next to its field (or on the form as a whole)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, message_for(error)]
-    else:
-        form.form_errors.append(message_for(error))
+    """Put a service error next to its field, in the words of ``MESSAGES``."""
+    forms.show_error(form, error, message_for)
 
 
 def row_problem(code: str) -> str:

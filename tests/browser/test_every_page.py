@@ -1,0 +1,591 @@
+"""Every GET page, as a phone user would see it: anonymous, student and staff, ja and en.
+
+The live server's database holds an issuer, hosted and anchored badges with long
+Japanese and English names, awards in every state, a student with a second
+verified address, and a staff user. Each page must answer below 500, fit 360 px,
+carry the right ``<html lang>``, log no console error or CSP violation, load every
+image, and (in Japanese) show no English text that the catalogues translate.
+
+A GET route added to the app must be visited here or excluded with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, expect
+
+from tests.browser.conftest import LiveServer, assert_fits_width
+from tests.factories import (
+    PASSWORD,
+    AwardFactory,
+    BadgeClassFactory,
+    BlobFactory,
+    IssuerFactory,
+    UserFactory,
+)
+from wallet import extensions as ext
+from wallet.config import PROJECT_ROOT
+from wallet.mail import Envelope, FolderTransport, render_message
+from wallet.models import AwardState, EmailAddress, TokenPurpose
+from wallet.services.tokens import issue_token
+
+pytestmark = pytest.mark.browser
+
+ROLES = ("anonymous", "student", "staff")
+LANGS = ("ja", "en")
+BROWSER_LOCALE = {"ja": "ja-JP", "en": "en-US"}
+STRONG = "夏の富士山に登る 2026"
+
+LONG_JA = (
+    "令和八年度静岡大学全学教育基盤機構データサイエンス・人工知能教育プログラム"
+    "（応用基礎レベル）修了認定オープンバッジ"
+)
+LONG_EN = (
+    "Certificate of Completion: Interdisciplinary Data Science and Artificial "
+    "Intelligence Education Programme (Applied Foundations Level), Shizuoka University"
+)
+LONG_DESCRIPTION = (
+    "本バッジは、静岡大学が提供するデータサイエンス・人工知能教育プログラムにおいて、"
+    "所定の授業科目をすべて修得し、データの収集・加工・分析・可視化の基礎的な能力を"
+    "身につけたことを証明するものです。\n"
+    "https://www.shizuoka.ac.jp/education/data-science-and-artificial-intelligence/programme/"
+)
+LONG_EMAIL = "hanako.shizuoka.data-science-programme-2026@inf.shizuoka.ac.jp"
+
+
+@dataclass
+class World:
+    """What the seeded database holds: ids and raw tokens the visits need."""
+
+    student_email: str
+    staff_email: str
+    hosted_id: int
+    anchored_id: int
+    student_awards: dict[str, int]
+    claim_offered: str
+    claim_second_email: str
+    claim_revoked: str
+    activation: str
+    reset: str
+    add_email: str
+    revocable_award_id: int
+    registrations: dict[tuple[str, str], str]
+    mails: dict[str, str] = field(default_factory=dict)  # locale -> outbox file name
+
+
+def _seed(live: LiveServer) -> World:
+    now = datetime.now(UTC)
+    with live.app.app_context():
+        session = ext.db.session()
+        issuer = IssuerFactory(
+            name="国立大学法人静岡大学 全学教育基盤機構 数理・データサイエンス教育センター",
+            name_en="Centre for Mathematical and Data Science Education, Shizuoka University",
+            image_sha256=BlobFactory().sha256,
+        )
+        hosted = BadgeClassFactory(
+            issuer=issuer,
+            name=LONG_JA,
+            name_en=LONG_EN,
+            description=LONG_DESCRIPTION,
+            description_en=LONG_EN + ". " + LONG_EN,
+            criteria_text=LONG_DESCRIPTION,
+            criteria_url="https://www.shizuoka.ac.jp/education/data-science-and-artificial-intelligence/criteria/2026",
+            valid_days=365,
+            tags=["data-science", "artificial-intelligence", "応用基礎レベル"],
+        )
+        anchored = BadgeClassFactory(
+            issuer=issuer,
+            anchored=True,
+            name="ブロックチェーン型" + LONG_JA,
+            name_en="Blockchain-type " + LONG_EN,
+        )
+        student = UserFactory(email=LONG_EMAIL, name="静岡 花子（しずおか はなこ）")
+        second = "hanako.second.address@alumni.shizuoka.ac.jp"
+        student.emails.append(EmailAddress(email=second, verified_at=now))
+        staff = UserFactory(staff=True, name="教務課 オープンバッジ担当")
+        waiting = UserFactory(inactive=True, email="waiting@shizuoka.ac.jp")
+        session.flush()
+
+        def award(badge: object, state: str, **extra: object) -> int:
+            made = AwardFactory(
+                badge_class=badge,
+                recipient_email=extra.pop("email", LONG_EMAIL),
+                recipient_name=student.name,
+                state=state,
+                **extra,
+            )
+            return int(made.id)
+
+        mine = {"user_id": student.id, "accepted_at": now}
+        awards = {
+            "offered": award(hosted, AwardState.OFFERED),
+            "offered_second": award(anchored, AwardState.OFFERED, email=second),
+            "pending": award(anchored, AwardState.PENDING, email="p@x.jp", **mine),
+            "issued": award(
+                BadgeClassFactory(issuer=issuer, name_en=LONG_EN),
+                AwardState.ISSUED,
+                issued_at=now,
+                expires_at=now + timedelta(days=365),
+                **mine,
+            ),
+            "expired": award(
+                BadgeClassFactory(issuer=issuer),
+                AwardState.ISSUED,
+                issued_at=now - timedelta(days=800),
+                expires_at=now - timedelta(days=435),
+                **mine,
+            ),
+            "revoked": award(
+                BadgeClassFactory(issuer=issuer, anchored=True),
+                AwardState.ISSUED,
+                issued_at=now,
+                revoked_at=now,
+                revocation_reason="授与対象者の確認に誤りがあったため取り消しました。" * 3,
+                **mine,
+            ),
+            "declined": award(BadgeClassFactory(issuer=issuer), AwardState.DECLINED, **mine),
+        }
+
+        def claim(award_id: int, email: str) -> str:
+            return issue_token(
+                session,
+                purpose=TokenPurpose.CLAIM,
+                email=email,
+                lifetime=timedelta(days=90),
+                award_id=award_id,
+            )
+
+        revoked_offer = AwardFactory(
+            badge_class=hosted, recipient_email="revoked@shizuoka.ac.jp", revoked_at=now
+        )
+        revocable = AwardFactory(badge_class=hosted, recipient_email="jiro@shizuoka.ac.jp")
+        registrations = {}
+        for role in ROLES:
+            for lang in LANGS:
+                email = f"new-{role}-{lang}@shizuoka.ac.jp"
+                fresh = AwardFactory(badge_class=hosted, recipient_email=email, locale=lang)
+                registrations[(role, lang)] = claim(fresh.id, email)
+        world = World(
+            student_email=LONG_EMAIL,
+            staff_email=staff.email,
+            hosted_id=hosted.id,
+            anchored_id=anchored.id,
+            student_awards=awards,
+            claim_offered=claim(awards["offered"], LONG_EMAIL),
+            claim_second_email=claim(awards["offered_second"], second),
+            claim_revoked=claim(revoked_offer.id, revoked_offer.recipient_email),
+            activation=issue_token(
+                session,
+                purpose=TokenPurpose.ACTIVATE,
+                email=waiting.email,
+                lifetime=timedelta(hours=24),
+                user_id=waiting.id,
+            ),
+            reset=issue_token(
+                session,
+                purpose=TokenPurpose.RESET,
+                email=student.email,
+                lifetime=timedelta(hours=1),
+                user_id=student.id,
+            ),
+            add_email=issue_token(
+                session,
+                purpose=TokenPurpose.ADD_EMAIL,
+                email="hanako.third@example.ac.jp",
+                lifetime=timedelta(hours=24),
+                user_id=student.id,
+            ),
+            revocable_award_id=revocable.id,
+            registrations=registrations,
+        )
+        session.commit()
+        world.mails = {lang: _write_mail(live, lang) for lang in LANGS}
+        ext.db.session.remove()
+    return world
+
+
+MAIL_CONTEXTS: dict[str, dict[str, object]] = {
+    "award_notice": {
+        "recipient_name": "静岡 花子（しずおか はなこ）",
+        "badge_name": LONG_JA,
+        "badge_name_en": LONG_EN,
+        "issuer_name": "国立大学法人静岡大学 全学教育基盤機構",
+        "issuer_name_en": "Centre for Mathematical and Data Science Education",
+        "claim_url": "http://127.0.0.1/claim/" + "A" * 43,
+        "claim_expires_on": "2026-07-01",
+    },
+    "badge_issued": {
+        "recipient_name": "静岡 花子",
+        "badge_name": LONG_JA,
+        "badge_name_en": LONG_EN,
+        "issuer_name": "静岡大学",
+        "issuer_name_en": "Shizuoka University",
+        "badge_url": "http://127.0.0.1/wallet/badges/1234567",
+    },
+    "activation": {
+        "recipient_name": "静岡 花子",
+        "activate_url": "http://127.0.0.1/activate/" + "B" * 43,
+        "hours": 24,
+    },
+    "password_reset": {
+        "recipient_name": "静岡 花子",
+        "reset_url": "http://127.0.0.1/password/reset/" + "C" * 43,
+        "minutes": 60,
+    },
+    "add_email": {
+        "recipient_name": "静岡 花子",
+        "verify_url": "http://127.0.0.1/account/emails/verify/" + "D" * 43,
+        "hours": 24,
+    },
+}
+
+
+def _write_mail(live: LiveServer, locale: str, template: str = "award_notice") -> str:
+    """A rendered mail in the dev outbox folder, as ``make run`` would write it."""
+    settings = live.app.config["WALLET_SETTINGS"]
+    folder = Path(settings.outbox_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    message = render_message(
+        Envelope(
+            mail_id=len(list(folder.iterdir())) + 1,
+            template=template,
+            to_email=LONG_EMAIL,
+            locale=locale,
+            context=MAIL_CONTEXTS[template],
+            created_at=datetime.now(UTC),
+        ),
+        settings,
+    )
+    before = set(folder.iterdir())
+    FolderTransport(folder).send(message)
+    (path,) = set(folder.iterdir()) - before
+    return path.name
+
+
+@pytest.fixture(scope="module")
+def world(live_server: LiveServer) -> World:
+    return _seed(live_server)
+
+
+# --- what to visit ----------------------------------------------------------------------
+
+
+@dataclass
+class Visit:
+    """One navigation: ``go`` drives the page there; checks run on where it lands."""
+
+    endpoint: str
+    label: str
+    go: Callable[[Page, World, str, str, str], None]  # page, world, base url, role, lang
+    lang: Callable[[str], str] = lambda lang: lang  # the <html lang> expected
+
+
+def _goto(path: Callable[[World], str]) -> Callable[[Page, World, str, str, str], None]:
+    def go(page: Page, world: World, base: str, _role: str, _lang: str) -> None:
+        page.goto(base + path(world))
+
+    return go
+
+
+def _terms_then_register(page: Page, world: World, base: str, role: str, lang: str) -> None:
+    token = world.registrations[(role, lang)]
+    page.goto(f"{base}/claim/{token}/terms")
+    page.locator("main input[name=agree]").check()
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/register$"))
+
+
+def _register(page: Page, world: World, base: str, role: str, lang: str) -> None:
+    token = world.registrations[(role, lang)]
+    page.goto(f"{base}/claim/{token}/register")
+    page.locator("main input[name=name]").fill("浜松 次郎")
+    page.locator("main input[name=password]").fill(STRONG)
+    page.locator("main input[name=confirm]").fill(STRONG)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/claim/registered$"))
+
+
+def _award(state: str) -> Callable[[World], str]:
+    return lambda w: f"/wallet/badges/{w.student_awards[state]}"
+
+
+VISITS: list[Visit] = [
+    Visit("public.home", "start page", _goto(lambda w: "/")),
+    Visit("auth.login", "login", _goto(lambda w: "/login")),
+    Visit("auth.request_reset", "reset request", _goto(lambda w: "/password/reset")),
+    Visit("auth.reset_password", "reset form", _goto(lambda w: f"/password/reset/{w.reset}")),
+    Visit("auth.reset_password", "reset: bad link", _goto(lambda w: "/password/reset/nope")),
+    Visit("auth.resend_activation", "activation resend", _goto(lambda w: "/activate/resend")),
+    Visit("auth.activate", "activate", _goto(lambda w: f"/activate/{w.activation}")),
+    Visit("auth.activate", "activate: bad link", _goto(lambda w: "/activate/nope")),
+    Visit("auth.account", "account", _goto(lambda w: "/account")),
+    Visit(
+        "auth.verify_email",
+        "verify address",
+        _goto(lambda w: f"/account/emails/verify/{w.add_email}"),
+    ),
+    Visit("auth.verify_email", "verify: bad link", _goto(lambda w: "/account/emails/verify/no")),
+    Visit("claim.start", "claim", _goto(lambda w: f"/claim/{w.claim_offered}")),
+    Visit("claim.start", "claim: 2nd address", _goto(lambda w: f"/claim/{w.claim_second_email}")),
+    Visit("claim.start", "claim: revoked", _goto(lambda w: f"/claim/{w.claim_revoked}")),
+    Visit("claim.start", "claim: bad link", _goto(lambda w: "/claim/nope")),
+    Visit("claim.terms", "terms", _goto(lambda w: f"/claim/{w.claim_offered}/terms")),
+    Visit("claim.register", "register", _terms_then_register),
+    Visit("claim.registered", "registered", _register),
+    Visit("claim.resend", "claim resend", _goto(lambda w: "/claim/resend")),
+    Visit("wallet.index", "wallet", _goto(lambda w: "/wallet")),
+    *(
+        Visit("wallet.show_badge", f"badge: {state}", _goto(_award(state)))
+        for state in ("offered", "offered_second", "pending", "issued", "expired", "revoked")
+    ),
+    Visit("wallet.show_badge", "badge: declined", _goto(_award("declined"))),
+    Visit("admin.index", "office", _goto(lambda w: "/admin/")),
+    Visit("admin.edit_issuer", "issuer", _goto(lambda w: "/admin/issuer")),
+    Visit("admin.new_badge_class", "new badge", _goto(lambda w: "/admin/badges/new")),
+    Visit("admin.show_badge_class", "hosted", _goto(lambda w: f"/admin/badges/{w.hosted_id}")),
+    Visit("admin.show_badge_class", "anchored", _goto(lambda w: f"/admin/badges/{w.anchored_id}")),
+    Visit("admin.edit_badge_class", "edit", _goto(lambda w: f"/admin/badges/{w.hosted_id}/edit")),
+    Visit(
+        "admin.upload_completers",
+        "upload",
+        _goto(lambda w: f"/admin/badges/{w.anchored_id}/upload"),
+    ),
+    Visit(
+        "admin.revoke_award",
+        "revoke",
+        _goto(lambda w: f"/admin/awards/{w.revocable_award_id}/revoke"),
+    ),
+    Visit("dev.list_outbox", "outbox", _goto(lambda w: "/dev/outbox")),
+    Visit(
+        "dev.show_mail", "mail", lambda p, w, b, r, lang: p.goto(f"{b}/dev/outbox/{w.mails[lang]}")
+    ),
+    Visit(
+        "dev.mail_html",
+        "mail html",
+        lambda p, w, b, r, lang: p.goto(f"{b}/dev/outbox/{w.mails[lang]}/html"),
+    ),
+]
+
+EXCLUDED = {
+    "static": "stylesheets; every page's CSS loads without a console error",
+    "public.image": "image bytes; every <img> on every page must load (naturalWidth > 0)",
+    "public.issuer_document": "JSON-LD for verifiers, tested in tests/web/test_ob_documents.py",
+    "public.revocation_list_document": "JSON-LD, tested in tests/web/test_ob_documents.py",
+    "public.badge_class_document": "JSON-LD, tested in tests/web/test_ob_documents.py",
+    "public.assertion_document": "JSON-LD, tested in tests/web/test_ob_documents.py",
+}
+
+
+def test_every_get_route_is_visited_or_excluded(live_server: LiveServer) -> None:
+    routes = {
+        rule.endpoint
+        for rule in live_server.app.url_map.iter_rules()
+        if "GET" in (rule.methods or set())
+    }
+    visited = {visit.endpoint for visit in VISITS}
+    assert not visited & EXCLUDED.keys()
+    assert routes - visited - EXCLUDED.keys() == set(), "new GET pages: visit or exclude them"
+    assert (visited | EXCLUDED.keys()) - routes == set(), "routes that no longer exist"
+
+
+# --- English text the Japanese catalogues translate ---------------------------------------
+
+_PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]")
+
+
+def _english_fragments() -> list[str]:
+    """Distinctive pieces of every translated msgid: several English words long."""
+    fragments: set[str] = set()
+    for po in PROJECT_ROOT.glob("wallet/translations/*/ja/LC_MESSAGES/messages.po"):
+        with po.open("rb") as file:
+            catalog = read_po(file)
+        for message in catalog:
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            for msgid in ids:
+                if not msgid:
+                    continue
+                for piece in _PLACEHOLDER.split(msgid):
+                    piece = piece.strip(" .,:;()“”\"'")
+                    if len(piece.split()) >= 3 and re.search(r"[a-z]{3}", piece):
+                        fragments.add(piece)
+    return sorted(fragments)
+
+
+ENGLISH = _english_fragments()
+
+VISIBLE_TEXT = """() => {
+  const clone = document.body.cloneNode(true);
+  const other = '[lang]:not([lang|="ja"]), [translate="no"], script, style';
+  clone.querySelectorAll(other).forEach(e => e.remove());
+  return clone.innerText || clone.textContent;
+}"""
+
+BROKEN_IMAGES = """async () => {
+  const broken = [];
+  for (const img of Array.from(document.images)) {
+    img.scrollIntoView();
+    try { await img.decode(); } catch (e) { /* judged below */ }
+    if (!(img.complete && img.naturalWidth > 0)) broken.push(img.currentSrc || img.src);
+  }
+  window.scrollTo(0, 0);
+  return broken;
+}"""
+
+
+# --- the walk -----------------------------------------------------------------------------
+
+
+class Recorder:
+    """Console errors, page errors and documents answered >= 500, per navigation."""
+
+    def __init__(self, page: Page) -> None:
+        self.console: list[ConsoleMessage] = []
+        self.page_errors: list[str] = []
+        self.documents: dict[str, int] = {}
+        self.failures: list[str] = []
+        page.on("console", lambda m: self.console.append(m) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+        page.on("response", self._response)
+        page.on("requestfailed", self._failed)
+
+    def _response(self, response: Response) -> None:
+        if response.request.resource_type == "document":
+            self.documents[response.url] = response.status
+        elif response.status >= 400:
+            self.failures.append(f"{response.url}: {response.status}")
+
+    def _failed(self, request: Request) -> None:
+        # ERR_ABORTED: the browser cancelled it because the page navigated on
+        if request.failure != "net::ERR_ABORTED":
+            self.failures.append(f"{request.url}: {request.failure}")
+
+    def clear(self) -> None:
+        self.console.clear()
+        self.page_errors.clear()
+        self.documents.clear()
+        self.failures.clear()
+
+    def problems(self) -> list[str]:
+        found = [
+            f"document {url} answered {code}" for url, code in self.documents.items() if code >= 500
+        ]
+        for message in self.console:
+            where = message.location.get("url", "")
+            # a 404/410 page is itself a "failed resource" to chromium: that one is expected
+            expected = (
+                message.text.startswith("Failed to load resource")
+                and 400 <= self.documents.get(where, 0) < 500
+            )
+            if not expected:
+                found.append(f"console error: {message.text} ({where})")
+        found += [f"script error: {e}" for e in self.page_errors]
+        found += [f"failed request: {f}" for f in self.failures]
+        return found
+
+
+def _log_in(page: Page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.locator("main input[name=email]").fill(email)
+    page.locator("main input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def _use_language(page: Page, base: str, lang: str) -> None:
+    """The header's language switch, as a student whose setting differs would use it."""
+    page.goto(base + "/")
+    if page.locator("html").get_attribute("lang") != lang:
+        page.locator(".lang-switch button").click()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+
+
+def _check(page: Page, recorder: Recorder, visit: Visit, lang: str) -> list[str]:
+    problems: list[str] = []
+    page.wait_for_load_state("load")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    if overflow > 0:
+        problems.append(f"scrolls sideways by {overflow}px")
+    html_lang = page.locator("html").get_attribute("lang")
+    if html_lang != visit.lang(lang):
+        problems.append(f"<html lang={html_lang!r}>, expected {visit.lang(lang)!r}")
+    broken = page.evaluate(BROKEN_IMAGES)
+    if broken:
+        problems.append(f"images that do not load: {broken}")
+    if lang == "ja" and html_lang == "ja":
+        text = page.evaluate(VISIBLE_TEXT)
+        english = [f for f in ENGLISH if f in text]
+        if english:
+            problems.append(f"untranslated English: {english}")
+    problems += recorder.problems()
+    return sorted(set(problems))
+
+
+@pytest.fixture
+def context_for(browser: Browser) -> Iterator[Callable[[str], Page]]:
+    contexts = []
+
+    def make(lang: str) -> Page:
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740}, locale=BROWSER_LOCALE[lang]
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_works_on_a_phone(
+    live_server: LiveServer,
+    world: World,
+    context_for: Callable[[str], Page],
+    role: str,
+    lang: str,
+) -> None:
+    page = context_for(lang)
+    base = live_server.url
+    if role != "anonymous":
+        _log_in(page, base, world.student_email if role == "student" else world.staff_email)
+        _use_language(page, base, lang)
+    recorder = Recorder(page)
+    problems: list[str] = []
+    for visit in VISITS:
+        recorder.clear()
+        visit.go(page, world, base, role, lang)
+        for problem in _check(page, recorder, visit, lang):
+            problems.append(f"[{role}/{lang}] {visit.label} ({page.url}): {problem}")
+    assert not problems, "\n".join(problems)
+    assert_fits_width(page)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("template", sorted(MAIL_CONTEXTS))
+def test_every_mail_reads_on_a_phone(
+    live_server: LiveServer,
+    world: World,
+    context_for: Callable[[str], Page],
+    template: str,
+    lang: str,
+) -> None:
+    page = context_for(lang)
+    recorder = Recorder(page)
+    with live_server.app.app_context():
+        name = _write_mail(live_server, lang, template)
+    page.goto(f"{live_server.url}/dev/outbox/{name}/html")
+    visit = Visit("dev.mail_html", template, _goto(lambda w: ""))
+    problems = _check(page, recorder, visit, lang)
+    assert not problems, problems

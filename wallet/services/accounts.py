@@ -111,25 +111,75 @@ def _site_url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + path
 
 
-def _queue_activation(session: Session, user: User, base_url: str, now: datetime) -> None:
+@dataclass(frozen=True)
+class _LinkMail:
+    """A mail whose link carries a single-use token for ``user``."""
+
+    purpose: TokenPurpose
+    lifetime: timedelta
+    template: str
+    link_name: str  # the template's name for the link
+    path: str  # the link's path; the raw token follows it
+
+
+_ACTIVATION = _LinkMail(
+    TokenPurpose.ACTIVATE, ACTIVATION_LIFETIME, "activation", "activate_url", "/activate/"
+)
+_RESET = _LinkMail(
+    TokenPurpose.RESET, RESET_LIFETIME, "password_reset", "reset_url", "/password/reset/"
+)
+_ADD_EMAIL = _LinkMail(
+    TokenPurpose.ADD_EMAIL,
+    ADD_EMAIL_LIFETIME,
+    "add_email",
+    "verify_url",
+    "/account/emails/verify/",
+)
+
+
+def _mail_link(
+    session: Session,
+    mail: _LinkMail,
+    user: User,
+    *,
+    to_email: str,
+    locale: str,
+    base_url: str,
+    now: datetime,
+    **context: object,
+) -> None:
+    """Issue ``mail``'s token for ``user`` and queue the mail that carries it."""
     raw = issue_token(
         session,
-        purpose=TokenPurpose.ACTIVATE,
-        email=user.email,
-        lifetime=ACTIVATION_LIFETIME,
+        purpose=mail.purpose,
+        email=to_email,
+        lifetime=mail.lifetime,
         user_id=user.id,
         now=now,
     )
     queue_mail(
         session,
-        template="activation",
-        to_email=user.email,
-        locale=user.locale,
+        template=mail.template,
+        to_email=to_email,
+        locale=locale,
         context={
             "recipient_name": user.name,
-            "activate_url": _site_url(base_url, f"/activate/{raw}"),
-            "hours": int(ACTIVATION_LIFETIME.total_seconds() // 3600),
+            mail.link_name: _site_url(base_url, mail.path + raw),
+            **context,
         },
+    )
+
+
+def _queue_activation(session: Session, user: User, base_url: str, now: datetime) -> None:
+    _mail_link(
+        session,
+        _ACTIVATION,
+        user,
+        to_email=user.email,
+        locale=user.locale,
+        base_url=base_url,
+        now=now,
+        hours=int(ACTIVATION_LIFETIME.total_seconds() // 3600),
     )
 
 
@@ -225,24 +275,15 @@ def request_password_reset(
     if user is None:
         equalise_work()
         return
-    raw = issue_token(
+    _mail_link(
         session,
-        purpose=TokenPurpose.RESET,
-        email=user.email,
-        lifetime=RESET_LIFETIME,
-        user_id=user.id,
-        now=now,
-    )
-    queue_mail(
-        session,
-        template="password_reset",
+        _RESET,
+        user,
         to_email=user.email,
         locale=user.locale or locale,
-        context={
-            "recipient_name": user.name,
-            "reset_url": _site_url(base_url, f"/password/reset/{raw}"),
-            "minutes": int(RESET_LIFETIME.total_seconds() // 60),
-        },
+        base_url=base_url,
+        now=now,
+        minutes=int(RESET_LIFETIME.total_seconds() // 60),
     )
 
 
@@ -319,24 +360,15 @@ def request_add_email(
     if find_user_by_email(session, email) is not None:
         equalise_work()
         return
-    raw = issue_token(
+    _mail_link(
         session,
-        purpose=TokenPurpose.ADD_EMAIL,
-        email=email,
-        lifetime=ADD_EMAIL_LIFETIME,
-        user_id=user.id,
-        now=now,
-    )
-    queue_mail(
-        session,
-        template="add_email",
+        _ADD_EMAIL,
+        user,
         to_email=email,
         locale=user.locale,
-        context={
-            "recipient_name": user.name,
-            "verify_url": _site_url(base_url, f"/account/emails/verify/{raw}"),
-            "hours": int(ADD_EMAIL_LIFETIME.total_seconds() // 3600),
-        },
+        base_url=base_url,
+        now=now,
+        hours=int(ADD_EMAIL_LIFETIME.total_seconds() // 3600),
     )
 
 

@@ -75,6 +75,20 @@ def get_wallet_award(session: Session, user: User, award_id: int, *, lock: bool 
     return award
 
 
+def _take_offer(session: Session, user: User, award_id: int) -> Award:
+    """The offered award ``user`` is deciding on, locked and now theirs.
+
+    ``AwardRevokedError`` once withdrawn; ``AwardDecidedError`` once accepted or declined.
+    """
+    award = get_wallet_award(session, user, award_id, lock=True)
+    if award.is_revoked:
+        raise AwardRevokedError()
+    if not award.is_offered:
+        raise AwardDecidedError()
+    award.user_id = user.id
+    return award
+
+
 def _spend_claim_tokens(session: Session, award: Award, now: datetime) -> None:
     session.execute(
         update(Token)
@@ -96,12 +110,7 @@ def accept_award(
     anchored badges become pending until the daily anchoring run completes them.
     The award's claim links stop working.
     """
-    award = get_wallet_award(session, user, award_id, lock=True)
-    if award.is_revoked:
-        raise AwardRevokedError()
-    if not award.is_offered:
-        raise AwardDecidedError()
-    award.user_id = user.id
+    award = _take_offer(session, user, award_id)
     award.accepted_at = now
     award.recipient_name = user.name
     if award.badge_class.is_anchored:
@@ -116,7 +125,6 @@ def accept_award(
 
 
 def _queue_issued_mail(session: Session, user: User, award: Award, base_url: str) -> None:
-    badge = award.badge_class
     queue_mail(
         session,
         template="badge_issued",
@@ -124,23 +132,25 @@ def _queue_issued_mail(session: Session, user: User, award: Award, base_url: str
         locale=user.locale,
         context={
             "recipient_name": user.name,
-            "badge_name": badge.name,
-            "badge_name_en": badge.name_en,
-            "issuer_name": badge.issuer.name,
-            "issuer_name_en": badge.issuer.name_en,
+            **badge_mail_facts(award.badge_class),
             "badge_url": f"{base_url.rstrip('/')}/wallet/badges/{award.id}",
         },
     )
 
 
+def badge_mail_facts(badge: BadgeClass) -> dict[str, str]:
+    """The badge and issuer names, in both languages, that every badge mail shows."""
+    return {
+        "badge_name": badge.name,
+        "badge_name_en": badge.name_en,
+        "issuer_name": badge.issuer.name,
+        "issuer_name_en": badge.issuer.name_en,
+    }
+
+
 def decline_award(session: Session, user: User, award_id: int, now: datetime) -> Award:
     """Decline an offered award: it leaves the list and its claim links stop working."""
-    award = get_wallet_award(session, user, award_id, lock=True)
-    if award.is_revoked:
-        raise AwardRevokedError()
-    if not award.is_offered:
-        raise AwardDecidedError()
-    award.user_id = user.id
+    award = _take_offer(session, user, award_id)
     award.state = AwardState.DECLINED
     _spend_claim_tokens(session, award, now)
     session.flush()

@@ -32,6 +32,7 @@ from wallet.models import (
 )
 from wallet.openbadges.hashing import new_salt
 from wallet.security import hash_token, new_token
+from wallet.services.badges import badge_mail_facts
 from wallet.services.blobs import put_blob
 from wallet.services.csv_import import CompleterRow, CompletersFile, RowProblem, read_completers
 from wallet.services.errors import NotFoundError, ValidationError
@@ -286,7 +287,6 @@ def issue_awards(
     """
     now = now or utcnow()
     badge = get_badge_class(session, badge_class_id)
-    issuer = badge.issuer
     awarded = _awarded_emails(session, badge.id)
     fresh: list[CompleterRow] = []
     for row in rows:
@@ -336,22 +336,13 @@ def issue_awards(
     _offer_claims(
         session,
         awards,
-        _mail_facts(badge, issuer),
+        badge_mail_facts(badge),
         base_url=base_url,
         claim_lifetime=claim_lifetime,
         timezone=timezone,
         now=now,
     )
     return batch
-
-
-def _mail_facts(badge: BadgeClass, issuer: Issuer) -> dict[str, str]:
-    return {
-        "badge_name": badge.name,
-        "badge_name_en": badge.name_en,
-        "issuer_name": issuer.name,
-        "issuer_name_en": issuer.name_en,
-    }
 
 
 def _offer_claims(
@@ -487,7 +478,7 @@ def resend_claim(
     _offer_claims(
         session,
         [award],
-        _mail_facts(award.badge_class, award.badge_class.issuer),
+        badge_mail_facts(award.badge_class),
         base_url=base_url,
         claim_lifetime=claim_lifetime,
         timezone=timezone,

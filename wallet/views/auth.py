@@ -39,7 +39,7 @@ from wallet.models import TokenPurpose, User
 from wallet.services import accounts
 from wallet.services.claims import sign_in
 from wallet.services.errors import TokenInvalidError, ValidationError
-from wallet.views.safety import safe_next
+from wallet.views.common import safe_next
 
 bp = Blueprint("auth", __name__)
 Page = str | tuple[str, int] | Response

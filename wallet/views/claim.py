@@ -21,6 +21,7 @@ from wallet.services import claims
 from wallet.services.accounts import AccountExistsError
 from wallet.services.badges import AwardDecidedError, AwardRevokedError
 from wallet.services.errors import TokenInvalidError, ValidationError
+from wallet.views.common import show_accepted
 
 bp = Blueprint("claim", __name__)
 Page = str | tuple[str, int] | Response
@@ -38,12 +39,11 @@ def _base_url() -> str:
     return str(current_app.config["WALLET_SETTINGS"].base_url)
 
 
-def _invalid() -> tuple[str, int]:
+def _unusable(error: TokenInvalidError | AwardRevokedError) -> tuple[str, int]:
+    """The page for a claim link that cannot be used: withdrawn (410) or invalid (404)."""
+    if isinstance(error, AwardRevokedError):
+        return render_template("claim/revoked.html"), 410
     return render_template("claim/invalid.html", form=EmailForm(formdata=None)), 404
-
-
-def _revoked() -> tuple[str, int]:
-    return render_template("claim/revoked.html"), 410
 
 
 def _agreed_terms(token: str) -> tuple[str | None, datetime | None]:
@@ -58,10 +58,8 @@ def _agreed_terms(token: str) -> tuple[str | None, datetime | None]:
 def start(token: str) -> Page:
     try:
         claim = claims.open_claim(db.session(), token, utcnow())
-    except TokenInvalidError:
-        return _invalid()
-    except AwardRevokedError:
-        return _revoked()
+    except (TokenInvalidError, AwardRevokedError) as error:
+        return _unusable(error)
     step = claim.step_for(_user())
     return render_template(
         "claim/start.html", claim=claim, step=step.value, token=token, form=ActionForm()
@@ -73,10 +71,8 @@ def start(token: str) -> Page:
 def terms(token: str) -> Page:
     try:
         claim = claims.open_claim(db.session(), token, utcnow())
-    except TokenInvalidError:
-        return _invalid()
-    except AwardRevokedError:
-        return _revoked()
+    except (TokenInvalidError, AwardRevokedError) as error:
+        return _unusable(error)
     form = TermsForm()
     if form.validate_on_submit():
         session[TERMS_KEY] = {
@@ -101,8 +97,8 @@ def register(token: str) -> Page:
     form = RegisterForm()
     try:
         claim = claims.open_claim(db.session(), token, utcnow())
-    except TokenInvalidError:
-        return _invalid()
+    except TokenInvalidError as error:
+        return _unusable(error)
     except AwardRevokedError as error:  # withdrawn while the student was typing
         show_error(form, error)
         return render_template("claim/register.html", claim=None, form=form, token=token), 410
@@ -164,19 +160,13 @@ def _decide(token: str, action: claims.ClaimAction) -> Page:
     user = cast(User, current_user._get_current_object())  # login_required
     try:
         award = action(db.session(), token, user, _base_url(), utcnow())
-    except TokenInvalidError:
-        return _invalid()
-    except AwardRevokedError:
-        return _revoked()
+    except (TokenInvalidError, AwardRevokedError) as error:
+        return _unusable(error)
     except (AwardDecidedError, AccountExistsError) as error:
         flash(message_for(error), "error")
         return redirect(url_for("claim.start", token=token))
     db.session.commit()
-    if award.is_pending:
-        flash(_("Thank you. The badge will be issued after tomorrow's anchoring run."), "success")
-    else:
-        flash(_("Your badge has been issued."), "success")
-    return redirect(url_for("wallet.show_badge", award_id=award.id))
+    return show_accepted(award)
 
 
 @bp.route("/claim/resend", methods=["GET", "POST"])

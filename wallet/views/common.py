@@ -1,8 +1,14 @@
-"""Helpers shared by views (not a view module)."""
+"""Helpers shared by views (not a view module: views never import each other)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from wallet.models import Award
 
 
 def safe_next(target: str | None) -> str | None:
@@ -13,3 +19,12 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def show_accepted(award: Award) -> Response:
+    """After accepting (from the wallet or a claim link): say what happens next, show the badge."""
+    if award.is_pending:
+        flash(_("Thank you. The badge will be issued after tomorrow's anchoring run."), "success")
+    else:
+        flash(_("Your badge has been issued."), "success")
+    return redirect(url_for("wallet.show_badge", award_id=award.id))

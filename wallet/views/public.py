@@ -14,7 +14,7 @@ from wallet.i18n import LOCALE_COOKIE, LOCALES
 from wallet.services import documents
 from wallet.services.blobs import get_blob
 from wallet.services.errors import NotFoundError
-from wallet.views.safety import safe_next
+from wallet.views.common import safe_next
 
 bp = Blueprint("public", __name__)
 

@@ -15,6 +15,7 @@ from wallet.forms.accounts import ActionForm, message_for
 from wallet.models import User
 from wallet.services import badges
 from wallet.services.errors import ServiceError
+from wallet.views.common import show_accepted
 
 bp = Blueprint("wallet", __name__, url_prefix="/wallet")
 Page = str | tuple[str, int] | Response
@@ -54,11 +55,7 @@ def accept(award_id: int) -> Page:
     except (badges.AwardRevokedError, badges.AwardDecidedError) as error:
         return _refused(error)
     db.session.commit()
-    if award.is_pending:
-        flash(_("Thank you. The badge will be issued after tomorrow's anchoring run."), "success")
-    else:
-        flash(_("Your badge has been issued."), "success")
-    return redirect(url_for("wallet.show_badge", award_id=award.id))
+    return show_accepted(award)
 
 
 @bp.post("/badges/<int:award_id>/decline")

@@ -63,7 +63,9 @@ def test_without_a_header_the_columns_are_positional() -> None:
     result = read(data.encode())
     assert not result.has_header
     assert [r.email for r in result.rows] == ["hanako@example.ac.jp", "jiro@example.ac.jp"]
-    assert [r.locale for r in result.rows] == ["en", "ja"]
+    # no language: left for issuing to decide (the owner's account, else Japanese)
+    assert [r.locale for r in result.rows] == ["en", ""]
+    assert [r.problem for r in result.rows] == [None, None]
 
 
 def test_addresses_are_normalised_and_full_width_forms_folded() -> None:

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import AwardFactory, BadgeClassFactory, png_bytes
-from wallet.models import Award, AwardBatch, BadgeClass, OutboxMail, Token, User
+from tests.factories import AwardFactory, BadgeClassFactory, UserFactory, png_bytes
+from wallet.models import Award, AwardBatch, BadgeClass, EmailAddress, OutboxMail, Token, User
 from wallet.services import issuing
 from wallet.services.csv_import import CompleterRow, RowProblem
 from wallet.services.images import ImageRejectedError, check_image
@@ -66,6 +66,56 @@ def test_each_award_gets_its_expiry_locale_and_mail(db_session: Session) -> None
     assert str(mail.context["claim_url"]).startswith("https://wallet.example/claim/")
     # 90 days after 2026-04-01 15:30 UTC is 2026-07-01 00:30 in Tokyo
     assert mail.context["claim_expires_on"] == "2026-07-01"
+
+
+def test_mail_1_without_a_language_is_in_the_owners_language(db_session: Session) -> None:
+    english = UserFactory(locale="en", email="english@example.ac.jp")
+    english.emails.append(EmailAddress(email="second@example.ac.jp", verified_at=NOW))
+    english.emails.append(EmailAddress(email="unproven@example.ac.jp", verified_at=None))
+    UserFactory(locale="en", email="chose-ja@example.ac.jp")
+    db_session.flush()
+    badge = BadgeClassFactory()
+    rows = [
+        _row("english@example.ac.jp", locale=""),  # the account's login address
+        _row("second@example.ac.jp", locale=""),  # a verified address of it
+        _row("unproven@example.ac.jp", locale=""),  # not verified: not the account's
+        _row("nobody@example.ac.jp", locale=""),  # no account
+        _row("chose-ja@example.ac.jp", locale="ja"),  # the list's language wins
+    ]
+    _issue(db_session, badge.id, rows)
+    mails = db_session.scalars(select(OutboxMail)).all()
+    assert {mail.to_email: mail.locale for mail in mails} == {
+        "english@example.ac.jp": "en",
+        "second@example.ac.jp": "en",
+        "unproven@example.ac.jp": "ja",
+        "nobody@example.ac.jp": "ja",
+        "chose-ja@example.ac.jp": "ja",
+    }
+    awards = db_session.scalars(select(Award)).all()
+    assert {award.recipient_email: award.locale for award in awards} == {
+        mail.to_email: mail.locale for mail in mails
+    }
+
+
+def test_the_owners_languages_are_read_in_one_query(db_session: Session) -> None:
+    for i in range(30):
+        UserFactory(locale="en", email=f"owner{i}@example.ac.jp")
+    badge = BadgeClassFactory()
+    rows = [_row(f"owner{i}@example.ac.jp", locale="") for i in range(60)]
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = db_session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        _issue(db_session, badge.id, rows)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len([s for s in statements if "email_address" in s]) == 1
+    locales = db_session.scalars(select(OutboxMail.locale)).all()
+    assert sorted(locales) == ["en"] * 30 + ["ja"] * 30
 
 
 def test_preview_marks_the_already_awarded_and_writes_nothing(db_session: Session) -> None:

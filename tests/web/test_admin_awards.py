@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import AwardFactory, BadgeClassFactory
+from tests.factories import AwardFactory, BadgeClassFactory, UserFactory
 from tests.helpers import csrf_token, post_form
 from tests.web.admin_helpers import staff_client, upload
 from wallet.models import Award, AwardBatch, OutboxMail, Token
@@ -107,6 +107,21 @@ def test_confirm_awards_the_valid_rows_and_queues_mail_1(
     assert token.award_id == hanako.id
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(context["claim_expires_on"]))
     assert "静岡 花子" in followed
+
+
+def test_a_list_without_languages_mails_each_account_owner_in_their_language(
+    client: FlaskClient, db_session: Session
+) -> None:
+    client, _staff, _issuer = staff_client(client)
+    UserFactory(locale="en", email="taro@example.ac.jp")
+    badge = BadgeClassFactory()
+    page = _preview(client, badge.id, CSV.encode("utf-8")).get_data(as_text=True)
+    assert _confirm(client, badge.id, _sealed(page)).status_code == 302
+    mails = db_session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
+    assert [(m.to_email, m.locale) for m in mails] == [
+        ("hanako@example.ac.jp", "ja"),  # no account yet: Japanese
+        ("taro@example.ac.jp", "en"),  # the account is set to English
+    ]
 
 
 def test_uploading_the_same_file_again_creates_nothing(

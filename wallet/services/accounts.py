@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -105,6 +105,28 @@ def find_user_by_email(session: Session, email: str) -> User | None:
         .join(EmailAddress, EmailAddress.user_id == User.id)
         .where(EmailAddress.email == email, EmailAddress.verified_at.is_not(None))
     )
+
+
+def owner_locales(session: Session, emails: list[str]) -> dict[str, str]:
+    """The language of the account owning each of ``emails`` that has one, in one query.
+
+    Owning means what ``find_user_by_email`` means: the login address or a
+    verified one. ``emails`` must be normalised.
+    """
+    if not emails:
+        return {}
+    owned = union_all(
+        select(func.lower(User.email).label("email"), User.id.label("user_id")),
+        select(EmailAddress.email, EmailAddress.user_id).where(
+            EmailAddress.verified_at.is_not(None)
+        ),
+    ).subquery()
+    rows = session.execute(
+        select(owned.c.email, User.locale)
+        .join(User, User.id == owned.c.user_id)
+        .where(owned.c.email.in_(emails))
+    )
+    return {email: locale for email, locale in rows}
 
 
 def _site_url(base_url: str, path: str) -> str:

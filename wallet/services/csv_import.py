@@ -83,7 +83,11 @@ class RowProblem(enum.StrEnum):
 
 @dataclass
 class CompleterRow:
-    """One line of the file. ``email`` is normalised; ``problem`` is None when usable."""
+    """One line of the file. ``email`` is normalised; ``problem`` is None when usable.
+
+    ``locale`` is ``ja`` or ``en`` from the language column, or empty when the
+    row gives none.
+    """
 
     line: int
     name: str
@@ -112,10 +116,10 @@ class CompletersFile:
         return sum(1 for row in self.rows if not row.is_valid)
 
 
-def read_completers(
-    data: bytes, *, max_bytes: int, max_rows: int, default_locale: str = "ja"
-) -> CompletersFile:
+def read_completers(data: bytes, *, max_bytes: int, max_rows: int) -> CompletersFile:
     """Parse and check every row (except "already awarded", which needs the database).
+
+    A row with no language keeps ``locale`` empty: issuing decides it then.
 
     Raises ``CsvError`` for a file that cannot be read at all: too big, too many
     rows, not text in a known encoding, no email column.
@@ -146,7 +150,7 @@ def read_completers(
             raise CsvError("too_many_rows", max_rows=max_rows)
         if not any(cell.strip() for cell in cells):
             continue
-        row = _row(line, cells, columns, default_locale)
+        row = _row(line, cells, columns)
         if row.is_valid:
             if row.email in seen:
                 row.problem = RowProblem.DUPLICATE
@@ -224,7 +228,7 @@ def _cell(cells: list[str], columns: dict[str, int], key: str) -> str:
     return value if key == "name" else unicodedata.normalize("NFKC", value)
 
 
-def _row(line: int, cells: list[str], columns: dict[str, int], default_locale: str) -> CompleterRow:
+def _row(line: int, cells: list[str], columns: dict[str, int]) -> CompleterRow:
     name = _cell(cells, columns, "name")
     raw_email = _cell(cells, columns, "email")
     student_number = _cell(cells, columns, "student_number")
@@ -234,7 +238,7 @@ def _row(line: int, cells: list[str], columns: dict[str, int], default_locale: s
         name=name,
         email=normalise_email(raw_email),
         student_number=student_number,
-        locale=_LANGUAGES.get(language, default_locale if not language else ""),
+        locale=_LANGUAGES.get(language, ""),
     )
     if not name:
         row.problem = RowProblem.MISSING_NAME
@@ -247,7 +251,7 @@ def _row(line: int, cells: list[str], columns: dict[str, int], default_locale: s
         row.problem = RowProblem.BAD_EMAIL
     elif len(student_number) > MAX_STUDENT_NUMBER:
         row.problem = RowProblem.BAD_STUDENT_NUMBER
-    elif not row.locale:
+    elif language and not row.locale:
         row.problem = RowProblem.BAD_LANGUAGE
     return row
 

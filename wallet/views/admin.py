@@ -198,7 +198,6 @@ def upload_completers(badge_class_id: int) -> Page:
                 _upload(form.file.data, settings.max_csv_bytes) or b"",
                 max_bytes=settings.max_csv_bytes,
                 max_rows=settings.max_csv_rows,
-                default_locale=settings.default_locale,
             )
         except ValidationError as error:
             show_error(form, error)
@@ -250,6 +249,7 @@ def confirm_completers(badge_class_id: int) -> Page:
             created_by_id=_staff().id,
             filename=sealed.filename,
             timezone=settings.timezone,
+            default_locale=settings.default_locale,
         )
     except ValidationError as error:
         flash(message_for(error), "error")

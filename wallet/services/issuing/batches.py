@@ -20,6 +20,7 @@ from wallet.db import utcnow
 from wallet.models import Award, AwardBatch, AwardState, OutboxMail, Token, TokenPurpose
 from wallet.openbadges.hashing import new_salt
 from wallet.security import hash_token, new_token
+from wallet.services.accounts import owner_locales
 from wallet.services.badges import badge_mail_facts
 from wallet.services.csv_import import CompleterRow, CompletersFile, RowProblem, read_completers
 from wallet.services.issuing.badge_classes import get_badge_class
@@ -35,13 +36,10 @@ def preview_completers(
     *,
     max_bytes: int,
     max_rows: int,
-    default_locale: str = "ja",
 ) -> CompletersFile:
     """Read the uploaded list and mark every row's problem. Writes nothing."""
     badge = get_badge_class(session, badge_class_id)
-    completers = read_completers(
-        data, max_bytes=max_bytes, max_rows=max_rows, default_locale=default_locale
-    )
+    completers = read_completers(data, max_bytes=max_bytes, max_rows=max_rows)
     awarded = _awarded_emails(session, badge.id)
     for row in completers.rows:
         if row.is_valid and row.email in awarded:
@@ -81,6 +79,7 @@ def issue_awards(
     created_by_id: int | None = None,
     filename: str = "",
     timezone: str = "Asia/Tokyo",
+    default_locale: str = "ja",
     now: datetime | None = None,
 ) -> AwardBatch:
     """Create one offered award per new recipient, with a claim token and mail 1 each.
@@ -88,6 +87,9 @@ def issue_awards(
     Rows whose address already has this badge (earlier batches, or repeated in
     ``rows``) are skipped and counted, so issuing the same list twice creates
     nothing the second time (the returned batch is then not even stored).
+
+    Mail 1 is in the row's language; a row without one gets the language of the
+    account that already owns the address, else ``default_locale``.
     """
     now = now or utcnow()
     badge = get_badge_class(session, badge_class_id)
@@ -109,6 +111,7 @@ def issue_awards(
     if not fresh:
         return batch  # nothing new: not recorded, so repeating an upload leaves no trace
     expires_at = now + timedelta(days=badge.valid_days) if badge.valid_days else None
+    owners = owner_locales(session, [row.email for row in fresh if not row.locale])
     awards = [
         Award(
             public_id=secrets.token_urlsafe(24),
@@ -118,7 +121,7 @@ def issue_awards(
             recipient_name=row.name,
             student_number=row.student_number,
             salt=new_salt(),
-            locale=row.locale or "ja",
+            locale=row.locale or owners.get(row.email, default_locale),
             state=AwardState.OFFERED,
             issued_on=now,
             expires_at=expires_at,

@@ -401,7 +401,7 @@ _PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]")
 
 
 def _english_fragments() -> list[str]:
-    """Distinctive pieces of every translated msgid: several English words long."""
+    """Distinctive pieces of every translated msgid: two English words or more."""
     fragments: set[str] = set()
     for po in PROJECT_ROOT.glob("wallet/translations/*/ja/LC_MESSAGES/messages.po"):
         with po.open("rb") as file:
@@ -413,7 +413,7 @@ def _english_fragments() -> list[str]:
                     continue
                 for piece in _PLACEHOLDER.split(msgid):
                     piece = piece.strip(" .,:;()“”\"'")
-                    if len(piece.split()) >= 3 and re.search(r"[a-z]{3}", piece):
+                    if len(piece.split()) >= 2 and re.search(r"[a-z]{3}", piece):
                         fragments.add(piece)
     return sorted(fragments)
 

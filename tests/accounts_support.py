@@ -6,11 +6,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from tests.conftest import BASE_URL
@@ -22,27 +19,6 @@ from wallet.services.tokens import issue_token
 
 STRONG = "夏の富士山に登る 2026"
 _CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")')
-
-
-class FreshClient(FlaskClient):
-    """A test client whose requests do not share per-request state.
-
-    The ``db_session`` fixture keeps one application context pushed for the
-    whole test, so every request shares ``g``: Flask-Login's cached user,
-    Flask-WTF's cached CSRF token and Flask-Babel's locale would leak from one
-    request (or client) to the next. Production requests each get their own
-    context; so do these.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        for key in ("_login_user", "csrf_token", "_flask_babel"):
-            g.pop(key, None)
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app: Flask, db_session: Session) -> FlaskClient:
-    return FreshClient(app, app.response_class, use_cookies=True)
 
 
 def make_claim(**award: Any) -> tuple[Award, str]:

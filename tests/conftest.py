@@ -47,12 +47,14 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings, TESTING=True)
 
-    @app.before_request
     def fresh_globals() -> None:
         """The test keeps one app context open (for the rolled-back session), so
         requests would share ``g`` (logged-in user, CSRF token, locale); in
-        production every request has its own. Start each request clean."""
+        production every request has its own. Start each request clean, before
+        any other hook reads ``g``."""
         g.__dict__.clear()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_globals)
 
     with app.app_context():
         Base.metadata.drop_all(ext.db.engine)

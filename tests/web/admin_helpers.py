@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-from flask import g
 from flask.testing import FlaskClient
 
 from tests.factories import PASSWORD, IssuerFactory, UserFactory
@@ -13,15 +12,9 @@ from wallet.models import Issuer, User
 
 
 def log_in(client: FlaskClient, user: User) -> None:
-    """Log in through the real login form.
-
-    The test requests share the fixture's app context, so ``g`` outlives a
-    request: drop the CSRF token cached there from before the login renewed the
-    session, as a new browser request would.
-    """
+    """Log in through the real login form."""
     response = post_form(client, "/login", {"email": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
-    g.pop("csrf_token", None)
 
 
 def staff_client(client: FlaskClient) -> tuple[FlaskClient, User, Issuer]:

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from tests.accounts_support import STRONG, link_in, log_in, mails, without_csrf
-from tests.accounts_support import client as client  # a client with per-request state
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import csrf_token, post_form
 from wallet.extensions import limiter

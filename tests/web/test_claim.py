@@ -20,7 +20,6 @@ from tests.accounts_support import (
     make_claim,
     register,
 )
-from tests.accounts_support import client as client  # a client with per-request state
 from tests.factories import UserFactory
 from tests.helpers import post_form
 from wallet.models import AwardState, User

@@ -22,7 +22,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.accounts_support import client as client  # a client with per-request state
 from tests.accounts_support import log_in, make_claim
 from tests.factories import PASSWORD, AwardFactory, BadgeClassFactory, IssuerFactory, UserFactory
 from tests.helpers import csrf_token

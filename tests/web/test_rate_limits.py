@@ -18,7 +18,6 @@ from flask_limiter.util import get_qualified_name
 from werkzeug.test import TestResponse
 
 from tests.accounts_support import STRONG, agree_terms, log_in, make_claim
-from tests.accounts_support import client as client  # a client with per-request state
 from tests.factories import PASSWORD, AwardFactory, UserFactory
 from tests.helpers import csrf_token
 from wallet.extensions import limiter

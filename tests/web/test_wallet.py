@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.accounts_support import client as client  # a client with per-request state
 from tests.accounts_support import link_in, log_in, mails
 from tests.factories import PASSWORD, AwardFactory, UserFactory
 from tests.helpers import post_form

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from wallet.extensions import db
 from wallet.i18n import LOCALE_COOKIE, LOCALES
-from wallet.services import documents
+from wallet.services import accounts, documents
 from wallet.services.blobs import get_blob
 from wallet.services.errors import NotFoundError
 from wallet.views.common import safe_next
@@ -33,7 +33,7 @@ def set_language() -> BaseResponse:
             LOCALE_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax"
         )
         if current_user.is_authenticated:
-            current_user.locale = lang
+            accounts.set_locale(db.session(), current_user, lang, LOCALES)
             db.session.commit()
     return response
 

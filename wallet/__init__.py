@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, render_template
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wallet import extensions as ext
 from wallet.config import PROJECT_ROOT, Settings
@@ -49,6 +50,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config.update(overrides)
+    if settings.trusted_proxies:
+        # the client's address (rate limits) and scheme come from the proxy's headers
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app)

@@ -60,6 +60,8 @@ class Settings:
     huey_immediate: bool = False
     ratelimit_storage_url: str = "memory://"
     ratelimit_enabled: bool = True
+    # proxies in front of the app whose X-Forwarded-* headers are believed
+    trusted_proxies: int = 0
     # uploads
     max_csv_bytes: int = 2 * 1024 * 1024
     max_csv_rows: int = 20_000
@@ -116,6 +118,7 @@ class Settings:
             smtp_starttls=_bool(get("WALLET_SMTP_STARTTLS"), default=True),
             redis_url=redis_url,
             huey_immediate=_bool(get("WALLET_JOBS_IMMEDIATE")),
+            trusted_proxies=int(get("WALLET_TRUSTED_PROXIES", cls.trusted_proxies)),
             ratelimit_storage_url=get("WALLET_RATELIMIT_STORAGE_URL") or (redis_url or "memory://"),
         )
 

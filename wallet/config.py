@@ -54,6 +54,9 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = True
+    # PEM bundle the relay's certificate must chain to, instead of the system's
+    # trusted CAs (a relay with a certificate from a private CA)
+    smtp_ca_file: str = ""
     smtp_timeout: float = 10.0
     # jobs and limits
     redis_url: str = ""
@@ -116,6 +119,7 @@ class Settings:
             smtp_user=get("WALLET_SMTP_USER", ""),
             smtp_password=get("WALLET_SMTP_PASSWORD", ""),
             smtp_starttls=_bool(get("WALLET_SMTP_STARTTLS"), default=True),
+            smtp_ca_file=get("WALLET_SMTP_CA_FILE", ""),
             redis_url=redis_url,
             huey_immediate=_bool(get("WALLET_JOBS_IMMEDIATE")),
             trusted_proxies=int(get("WALLET_TRUSTED_PROXIES", cls.trusted_proxies)),

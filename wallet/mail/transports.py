@@ -39,6 +39,7 @@ class SMTPTransport:
         user: str = "",
         password: str = "",
         starttls: bool = True,
+        ca_file: str = "",
         timeout: float = 10.0,
     ) -> None:
         self.host = host
@@ -46,6 +47,7 @@ class SMTPTransport:
         self.user = user
         self.password = password
         self.starttls = starttls
+        self.ca_file = ca_file
         self.timeout = timeout
         self._smtp: smtplib.SMTP | None = None
         self._down: MailTransportError | None = None
@@ -60,7 +62,7 @@ class SMTPTransport:
             try:
                 smtp.ehlo()
                 if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self._tls_context())
                     smtp.ehlo()
                 if self.user:
                     smtp.login(self.user, self.password)
@@ -72,6 +74,10 @@ class SMTPTransport:
             raise self._down from error
         self._smtp = smtp
         return smtp
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """The system's trusted CAs, or only ``ca_file`` (a relay with a private CA)."""
+        return ssl.create_default_context(cafile=self.ca_file or None)
 
     def send(self, message: EmailMessage) -> None:
         for attempt in (1, 2):
@@ -149,6 +155,7 @@ def make_transport(settings: Settings) -> Transport:
             user=settings.smtp_user,
             password=settings.smtp_password,
             starttls=settings.smtp_starttls,
+            ca_file=settings.smtp_ca_file,
             timeout=settings.smtp_timeout,
         )
     return FolderTransport(settings.outbox_dir)

@@ -104,6 +104,9 @@ class Settings:
         else:
             secret = secret or _dev_secret(instance)
             db_url = db_url or f"sqlite:///{instance / 'wallet.sqlite3'}"
+        ca_file = get("WALLET_SMTP_CA_FILE", "")
+        if ca_file and not Path(ca_file).is_file():
+            raise ConfigurationError(f"WALLET_SMTP_CA_FILE {ca_file!r} is not a readable file")
         return cls(
             env=mode,
             secret_key=secret,
@@ -119,7 +122,7 @@ class Settings:
             smtp_user=get("WALLET_SMTP_USER", ""),
             smtp_password=get("WALLET_SMTP_PASSWORD", ""),
             smtp_starttls=_bool(get("WALLET_SMTP_STARTTLS"), default=True),
-            smtp_ca_file=get("WALLET_SMTP_CA_FILE", ""),
+            smtp_ca_file=ca_file,
             redis_url=redis_url,
             huey_immediate=_bool(get("WALLET_JOBS_IMMEDIATE")),
             trusted_proxies=int(get("WALLET_TRUSTED_PROXIES", cls.trusted_proxies)),

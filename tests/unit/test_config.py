@@ -44,3 +44,9 @@ def test_production_cookies_are_secure_and_hsts_is_sent(tmp_path: Path) -> None:
     response = app.test_client().get("/", base_url="https://wallet.example.ac.jp")
     assert "max-age" in response.headers["Strict-Transport-Security"]
     assert app.test_client().get("/dev/outbox").status_code == 404
+
+
+def test_a_missing_smtp_ca_file_stops_the_start_not_every_mail(tmp_path: Path) -> None:
+    env = {"WALLET_INSTANCE_PATH": str(tmp_path), "WALLET_SMTP_CA_FILE": str(tmp_path / "no.pem")}
+    with pytest.raises(ConfigurationError, match="WALLET_SMTP_CA_FILE"):
+        Settings.from_env(env)

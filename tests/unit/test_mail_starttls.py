@@ -344,5 +344,7 @@ def test_a_relay_without_starttls_gets_no_password_and_no_mail(
 def test_the_ca_file_is_read_from_the_environment(tmp_path: Path) -> None:
     environ = {"WALLET_INSTANCE_PATH": str(tmp_path)}
     assert Settings.from_env(environ).smtp_ca_file == ""
-    environ["WALLET_SMTP_CA_FILE"] = "/etc/ssl/private-ca/relay.pem"
-    assert Settings.from_env(environ).smtp_ca_file == "/etc/ssl/private-ca/relay.pem"
+    bundle = tmp_path / "relay-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    environ["WALLET_SMTP_CA_FILE"] = str(bundle)
+    assert Settings.from_env(environ).smtp_ca_file == str(bundle)

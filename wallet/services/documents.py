@@ -164,10 +164,6 @@ class HostedDocument:
     body: JSON
     status: int = 200
 
-    @property
-    def is_gone(self) -> bool:
-        return self.status == 410
-
 
 Published = TypeVar("Published", Issuer, BadgeClass, Award)
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.conftest import make_settings
@@ -86,13 +86,26 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def phone_page(browser: Browser) -> Iterator[Callable[[str], Page]]:
+    """Opens phone-sized pages (360 px wide) for a browser language such as ``en-US``."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(locale: str) -> Page:
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(phone_page: Callable[[str], Page]) -> Page:
     """A phone-sized page (360 px wide) with a Japanese browser."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    return phone_page("ja-JP")
 
 
 def assert_fits_width(page: Page) -> None:

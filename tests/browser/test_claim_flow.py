@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer, assert_fits_width
 from tests.factories import png_bytes
@@ -176,14 +175,7 @@ def test_a_student_claims_registers_and_accepts_in_japanese(
     walk(live_server, page, "ja", "hanako@shizuoka.ac.jp")
 
 
-@pytest.fixture
-def english_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def test_the_same_path_in_english(live_server: LiveServer, english_page: Page) -> None:
-    walk(live_server, english_page, "en", "alex@shizuoka.ac.jp")
+def test_the_same_path_in_english(
+    live_server: LiveServer, phone_page: Callable[[str], Page]
+) -> None:
+    walk(live_server, phone_page("en-US"), "en", "alex@shizuoka.ac.jp")

@@ -12,14 +12,14 @@ A GET route added to the app must be visited here or excluded with a reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, expect
+from playwright.sync_api import ConsoleMessage, Page, Request, Response, expect
 
 from tests.browser.conftest import LiveServer, assert_fits_width
 from tests.factories import (
@@ -529,34 +529,16 @@ def _check(page: Page, recorder: Recorder, visit: Visit, lang: str) -> list[str]
     return sorted(set(problems))
 
 
-@pytest.fixture
-def context_for(browser: Browser) -> Iterator[Callable[[str], Page]]:
-    contexts = []
-
-    def make(lang: str) -> Page:
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740}, locale=BROWSER_LOCALE[lang]
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_works_on_a_phone(
     live_server: LiveServer,
     world: World,
-    context_for: Callable[[str], Page],
+    phone_page: Callable[[str], Page],
     role: str,
     lang: str,
 ) -> None:
-    page = context_for(lang)
+    page = phone_page(BROWSER_LOCALE[lang])
     base = live_server.url
     if role != "anonymous":
         _log_in(page, base, world.student_email if role == "student" else world.staff_email)
@@ -577,11 +559,11 @@ def test_every_page_works_on_a_phone(
 def test_every_mail_reads_on_a_phone(
     live_server: LiveServer,
     world: World,
-    context_for: Callable[[str], Page],
+    phone_page: Callable[[str], Page],
     template: str,
     lang: str,
 ) -> None:
-    page = context_for(lang)
+    page = phone_page(BROWSER_LOCALE[lang])
     recorder = Recorder(page)
     with live_server.app.app_context():
         name = _write_mail(live_server, lang, template)

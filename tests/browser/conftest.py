@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.conftest import make_settings
@@ -22,6 +23,7 @@ from tests.smtp import SMTPServer, free_port
 from wallet import create_app
 from wallet import extensions as ext
 from wallet.db import Base
+from wallet.services import issuing
 
 CHROMIUM = os.environ.get("WALLET_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -106,6 +108,20 @@ def phone_page(browser: Browser) -> Iterator[Callable[[str], Page]]:
 def page(phone_page: Callable[[str], Page]) -> Page:
     """A phone-sized page (360 px wide) with a Japanese browser."""
     return phone_page("ja-JP")
+
+
+def save_university(session: Session) -> None:
+    """The university's issuer profile, saved through the issuing service as staff would."""
+    issuing.save_issuer(
+        session,
+        issuing.IssuerDetails(
+            name="静岡大学",
+            name_en="Shizuoka University",
+            url="https://www.shizuoka.ac.jp/",
+            email="openbadge@shizuoka.ac.jp",
+        ),
+        max_image_bytes=512 * 1024,
+    )
 
 
 def assert_fits_width(page: Page) -> None:

@@ -8,12 +8,11 @@ import urllib.request
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.browser.conftest import LiveServer, assert_fits_width
+from tests.browser.conftest import LiveServer, assert_fits_width, save_university
 from tests.factories import PASSWORD, png_bytes
 from wallet.extensions import db
 from wallet.models import Award, Token
 from wallet.security import hash_token
-from wallet.services import issuing
 from wallet.services.staff import create_staff_user
 
 STAFF = "office@shizuoka.ac.jp"
@@ -30,16 +29,7 @@ GOOD_LIST = BAD_LIST.replace("jiro(at)example", "jiro@example")
 def _prepare(live_server: LiveServer) -> None:
     with live_server.app.app_context():
         session = db.session()
-        issuing.save_issuer(
-            session,
-            issuing.IssuerDetails(
-                name="静岡大学",
-                name_en="Shizuoka University",
-                url="https://www.shizuoka.ac.jp/",
-                email="openbadge@shizuoka.ac.jp",
-            ),
-            max_image_bytes=512 * 1024,
-        )
+        save_university(session)
         create_staff_user(session, STAFF, "事務 担当", PASSWORD)
         session.commit()
 

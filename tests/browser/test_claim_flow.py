@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, assert_fits_width
+from tests.browser.conftest import LiveServer, assert_fits_width, save_university
 from tests.factories import png_bytes
 from tests.smtp import Received
 from wallet import extensions as ext
@@ -64,16 +64,7 @@ def issue(live: LiveServer, email: str, name: str, kind: str, locale: str) -> st
     """A badge class and one award to ``email`` through the issuing service; mail 1 goes out."""
     with live.app.app_context():
         session = ext.db.session()
-        issuing.save_issuer(
-            session,
-            issuing.IssuerDetails(
-                name="静岡大学",
-                name_en="Shizuoka University",
-                url="https://www.shizuoka.ac.jp/",
-                email="openbadge@shizuoka.ac.jp",
-            ),
-            max_image_bytes=512 * 1024,
-        )
+        save_university(session)
         badge = issuing.create_badge_class(
             session,
             issuing.BadgeClassDetails(

@@ -245,22 +245,22 @@ def _verify_signed(jws: str, report: Report, options: _Options) -> None:
     _check_common(assertion, report, options, list_required=True)
 
 
+def _embedded_or_load(
+    value: D | str, cls: type[D], what: str, report: Report, options: _Options
+) -> D | None:
+    """The document embedded in its parent, or fetched from the URL the parent gives."""
+    if isinstance(value, str):
+        return _load(value, cls, what, report, options)
+    report.passed(f"{what}.parsed", "embedded")
+    return value
+
+
 def _load_badge_and_issuer(assertion: Assertion, report: Report, options: _Options) -> bool:
-    badge: BadgeClass | None
-    if isinstance(assertion.badge, BadgeClass):
-        badge = assertion.badge
-        report.passed("badge.parsed", "embedded")
-    else:
-        badge = _load(assertion.badge, BadgeClass, "badge", report, options)
+    badge = _embedded_or_load(assertion.badge, BadgeClass, "badge", report, options)
     if badge is None:
         return False
     report.badge = badge
-    issuer: Profile | None
-    if isinstance(badge.issuer, Profile):
-        issuer = badge.issuer
-        report.passed("issuer.parsed", "embedded")
-    else:
-        issuer = _load(badge.issuer, Profile, "issuer", report, options)
+    issuer = _embedded_or_load(badge.issuer, Profile, "issuer", report, options)
     if issuer is None:
         return False
     report.issuer = issuer

@@ -23,14 +23,7 @@ def as_object(value: Any, path: str) -> Mapping[str, Any]:
 
 
 def types_of(doc: Mapping[str, Any], path: str) -> tuple[str, ...]:
-    value = doc.get("type", doc.get("@type"))
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(value)
-    raise DocumentError(join(path, "type"), "must be a string or a list of strings")
+    return _strings(doc.get("type", doc.get("@type")), join(path, "type"))
 
 
 def expect_type(doc: Mapping[str, Any], path: str, *allowed: str) -> None:
@@ -76,14 +69,17 @@ def check_identifier(value: str, path: str) -> None:
 
 def text_list(doc: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
     """A string or a list of strings (JSON-LD compaction turns one-element lists into values)."""
-    value = doc.get(key)
+    return _strings(doc.get(key), join(path, key))
+
+
+def _strings(value: Any, path: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
-    raise DocumentError(join(path, key), "must be a string or a list of strings")
+    raise DocumentError(path, "must be a string or a list of strings")
 
 
 def object_list(doc: Mapping[str, Any], key: str) -> list[Any]:

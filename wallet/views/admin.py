@@ -8,14 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import cast
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from wallet.config import Settings
 from wallet.extensions import db, login_manager
 from wallet.forms.admin import (
     ActionForm,
@@ -32,6 +31,7 @@ from wallet.models import User
 from wallet.services import issuing
 from wallet.services.csv_import import open_sealed_rows, seal_rows
 from wallet.services.errors import ValidationError
+from wallet.views.common import app_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 Page = str | tuple[str, int] | Response
@@ -49,12 +49,8 @@ def require_staff() -> Response | None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
-    limit_kb = _settings().max_csv_bytes // 1024
+    limit_kb = app_settings().max_csv_bytes // 1024
     return render_template("admin/too_large.html", limit_kb=limit_kb), 413
-
-
-def _settings() -> Settings:
-    return cast(Settings, current_app.config["WALLET_SETTINGS"])
 
 
 def _staff() -> User:
@@ -95,7 +91,7 @@ def edit_issuer() -> Page:
             email=form.email.data or "",
             description=form.description.data or "",
         )
-        limit = _settings().max_image_bytes
+        limit = app_settings().max_image_bytes
         try:
             issuing.save_issuer(
                 session, details, logo=_upload(form.logo.data, limit), max_image_bytes=limit
@@ -128,7 +124,7 @@ def new_badge_class() -> Page:
     session = db.session()
     form = BadgeClassForm()
     if form.validate_on_submit():
-        limit = _settings().max_image_bytes
+        limit = app_settings().max_image_bytes
         try:
             badge = issuing.create_badge_class(
                 session,
@@ -153,7 +149,7 @@ def edit_badge_class(badge_class_id: int) -> Page:
     if request.method == "GET":
         form.tags.data = ", ".join(badge.tags or [])
     if form.validate_on_submit():
-        limit = _settings().max_image_bytes
+        limit = app_settings().max_image_bytes
         try:
             issuing.update_badge_class(
                 session,
@@ -187,7 +183,7 @@ def show_badge_class(badge_class_id: int) -> Page:
 @bp.route("/badges/<int:badge_class_id>/upload", methods=["GET", "POST"])
 def upload_completers(badge_class_id: int) -> Page:
     session = db.session()
-    settings = _settings()
+    settings = app_settings()
     badge = issuing.get_badge_class(session, badge_class_id)
     form = CompletersUploadForm()
     if form.validate_on_submit():
@@ -227,7 +223,7 @@ def upload_completers(badge_class_id: int) -> Page:
 @bp.post("/badges/<int:badge_class_id>/confirm")
 def confirm_completers(badge_class_id: int) -> Page:
     session = db.session()
-    settings = _settings()
+    settings = app_settings()
     badge = issuing.get_badge_class(session, badge_class_id)
     form = ConfirmBatchForm()
     if not form.validate_on_submit():
@@ -271,7 +267,7 @@ def confirm_completers(badge_class_id: int) -> Page:
 @bp.post("/awards/<int:award_id>/resend")
 def resend_award(award_id: int) -> Page:
     session = db.session()
-    settings = _settings()
+    settings = app_settings()
     award = issuing.get_award(session, award_id)
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -6,7 +6,6 @@ from typing import cast
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -39,7 +38,7 @@ from wallet.models import TokenPurpose, User
 from wallet.services import accounts
 from wallet.services.claims import sign_in
 from wallet.services.errors import TokenInvalidError, ValidationError
-from wallet.views.common import safe_next
+from wallet.views.common import app_settings, safe_next
 
 bp = Blueprint("auth", __name__)
 Page = str | tuple[str, int] | Response
@@ -57,10 +56,6 @@ def _user() -> User:
     return cast(User, current_user._get_current_object())
 
 
-def _base_url() -> str:
-    return str(current_app.config["WALLET_SETTINGS"].base_url)
-
-
 def _status(form: object, code: int = 400) -> int:
     return code if getattr(form, "errors", None) or getattr(form, "form_errors", None) else 200
 
@@ -76,7 +71,11 @@ def login() -> Page:
     if form.validate_on_submit():
         try:
             result = sign_in(
-                db.session(), form.email.data or "", form.password.data or "", _base_url(), utcnow()
+                db.session(),
+                form.email.data or "",
+                form.password.data or "",
+                app_settings().base_url,
+                utcnow(),
             )
         except (accounts.LoginFailedError, accounts.AccountInactiveError) as error:
             inactive = isinstance(error, accounts.AccountInactiveError)
@@ -121,7 +120,9 @@ def activate(token: str) -> Page:
 def resend_activation() -> Page:
     form = EmailForm()
     if form.validate_on_submit():
-        accounts.resend_activation(db.session(), form.email.data or "", _base_url(), utcnow())
+        accounts.resend_activation(
+            db.session(), form.email.data or "", app_settings().base_url, utcnow()
+        )
         db.session.commit()
         flash(
             _("If an account at this address is waiting for activation, a new link is on its way.")
@@ -136,7 +137,11 @@ def request_reset() -> Page:
     form = EmailForm()
     if form.validate_on_submit():
         accounts.request_password_reset(
-            db.session(), form.email.data or "", str(get_locale()), _base_url(), utcnow()
+            db.session(),
+            form.email.data or "",
+            str(get_locale()),
+            app_settings().base_url,
+            utcnow(),
         )
         db.session.commit()
         flash(_("If an account uses this address, we have sent it a link to set a new password."))
@@ -226,7 +231,7 @@ def add_email() -> Page:
     form = AddEmailForm()
     if form.validate_on_submit():
         email = form.email.data or ""
-        accounts.request_add_email(db.session(), _user(), email, _base_url(), utcnow())
+        accounts.request_add_email(db.session(), _user(), email, app_settings().base_url, utcnow())
         db.session.commit()
         flash(_("We have sent a confirmation link to %(email)s.", email=email))
         return redirect(url_for("auth.account"))

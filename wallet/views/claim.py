@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -21,7 +21,7 @@ from wallet.services import claims
 from wallet.services.accounts import AccountExistsError
 from wallet.services.badges import AwardDecidedError, AwardRevokedError
 from wallet.services.errors import TokenInvalidError, ValidationError
-from wallet.views.common import show_accepted
+from wallet.views.common import app_settings, show_accepted
 
 bp = Blueprint("claim", __name__)
 Page = str | tuple[str, int] | Response
@@ -33,10 +33,6 @@ def _user() -> User | None:
     if not current_user.is_authenticated:
         return None
     return cast(User, current_user._get_current_object())
-
-
-def _base_url() -> str:
-    return str(current_app.config["WALLET_SETTINGS"].base_url)
 
 
 def _unusable(error: TokenInvalidError | AwardRevokedError) -> tuple[str, int]:
@@ -113,7 +109,7 @@ def register(token: str) -> Page:
                 locale=str(get_locale()),
                 terms_version=version,
                 terms_accepted_at=agreed_at,
-                base_url=_base_url(),
+                base_url=app_settings().base_url,
                 now=utcnow(),
             )
         except AccountExistsError as error:  # a second submission of the same form
@@ -159,7 +155,7 @@ def add_email(token: str) -> Page:
 def _decide(token: str, action: claims.ClaimAction) -> Page:
     user = cast(User, current_user._get_current_object())  # login_required
     try:
-        award = action(db.session(), token, user, _base_url(), utcnow())
+        award = action(db.session(), token, user, app_settings().base_url, utcnow())
     except (TokenInvalidError, AwardRevokedError) as error:
         return _unusable(error)
     except (AwardDecidedError, AccountExistsError) as error:
@@ -174,11 +170,11 @@ def _decide(token: str, action: claims.ClaimAction) -> Page:
 def resend() -> Page:
     form = EmailForm()
     if form.validate_on_submit():
-        settings = current_app.config["WALLET_SETTINGS"]
+        settings = app_settings()
         claims.resend_claim(
             db.session(),
             form.email.data or "",
-            _base_url(),
+            settings.base_url,
             utcnow(),
             settings.claim_token_days,
             settings.timezone,

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, url_for
+from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from wallet.config import Settings
 from wallet.models import Award
+
+
+def app_settings() -> Settings:
+    """The running app's settings (base URL, limits, time zone)."""
+    return cast(Settings, current_app.config["WALLET_SETTINGS"])
 
 
 def safe_next(target: str | None) -> str | None:

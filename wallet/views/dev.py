@@ -9,9 +9,10 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, render_template
 
 from wallet.mail import folder
+from wallet.views.common import app_settings
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 
@@ -24,7 +25,7 @@ MAIL_HTML_CSP = (
 
 
 def _outbox_dir() -> Path:
-    return Path(current_app.config["WALLET_SETTINGS"].outbox_dir)
+    return Path(app_settings().outbox_dir)
 
 
 def _message(name: str) -> EmailMessage:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -14,7 +14,7 @@ from wallet.i18n import LOCALE_COOKIE, LOCALES
 from wallet.services import accounts, documents
 from wallet.services.blobs import get_blob
 from wallet.services.errors import NotFoundError
-from wallet.views.common import safe_next
+from wallet.views.common import app_settings, safe_next
 
 bp = Blueprint("public", __name__)
 
@@ -72,7 +72,7 @@ def _json_response(body: object, status: int, max_age: int) -> Response:
 
 
 def _serve(getter: DocumentGetter, public_id: str, max_age: int) -> Response:
-    base_url = current_app.config["WALLET_SETTINGS"].base_url
+    base_url = app_settings().base_url
     try:
         document = getter(db.session(), public_id, base_url)
     except NotFoundError:

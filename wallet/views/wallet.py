@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -15,7 +15,7 @@ from wallet.forms.accounts import ActionForm, message_for
 from wallet.models import User
 from wallet.services import badges
 from wallet.services.errors import ServiceError
-from wallet.views.common import show_accepted
+from wallet.views.common import app_settings, show_accepted
 
 bp = Blueprint("wallet", __name__, url_prefix="/wallet")
 Page = str | tuple[str, int] | Response
@@ -49,7 +49,7 @@ def show_badge(award_id: int) -> Page:
 @login_required
 @limiter.limit("30 per minute")
 def accept(award_id: int) -> Page:
-    base_url = str(current_app.config["WALLET_SETTINGS"].base_url)
+    base_url = app_settings().base_url
     try:
         award = badges.accept_award(db.session(), _user(), award_id, base_url, utcnow())
     except (badges.AwardRevokedError, badges.AwardDecidedError) as error:

@@ -27,11 +27,10 @@ from wallet.forms.admin import (
     row_problem,
     show_error,
 )
-from wallet.models import User
 from wallet.services import issuing
 from wallet.services.csv_import import open_sealed_rows, seal_rows
 from wallet.services.errors import ValidationError
-from wallet.views.common import app_settings
+from wallet.views.common import app_settings, signed_in_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 Page = str | tuple[str, int] | Response
@@ -51,10 +50,6 @@ def require_staff() -> Response | None:
 def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
     limit_kb = app_settings().max_csv_bytes // 1024
     return render_template("admin/too_large.html", limit_kb=limit_kb), 413
-
-
-def _staff() -> User:
-    return cast(User, current_user._get_current_object())
 
 
 def _status(form: object) -> int:
@@ -204,7 +199,7 @@ def upload_completers(badge_class_id: int) -> Page:
                     completers.rows,
                     secret=settings.secret_key,
                     badge_class_id=badge.id,
-                    user_id=_staff().id,
+                    user_id=signed_in_user().id,
                     filename=filename,
                 )
             )
@@ -233,7 +228,7 @@ def confirm_completers(badge_class_id: int) -> Page:
             form.sealed.data or "",
             secret=settings.secret_key,
             badge_class_id=badge.id,
-            user_id=_staff().id,
+            user_id=signed_in_user().id,
             max_age_seconds=PREVIEW_HOURS * 3600,
         )
         batch = issuing.issue_awards(
@@ -242,7 +237,7 @@ def confirm_completers(badge_class_id: int) -> Page:
             sealed.rows,
             base_url=settings.base_url,
             claim_lifetime=timedelta(days=settings.claim_token_days),
-            created_by_id=_staff().id,
+            created_by_id=signed_in_user().id,
             filename=sealed.filename,
             timezone=settings.timezone,
             default_locale=settings.default_locale,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask import (
     Blueprint,
     flash,
@@ -34,11 +32,11 @@ from wallet.forms.accounts import (
     show_error,
 )
 from wallet.i18n import LOCALE_COOKIE, LOCALES
-from wallet.models import TokenPurpose, User
+from wallet.models import TokenPurpose
 from wallet.services import accounts
 from wallet.services.claims import sign_in
 from wallet.services.errors import TokenInvalidError, ValidationError
-from wallet.views.common import app_settings, safe_next
+from wallet.views.common import app_settings, safe_next, signed_in_user
 
 bp = Blueprint("auth", __name__)
 Page = str | tuple[str, int] | Response
@@ -50,10 +48,6 @@ def _configure_login(_state: BlueprintSetupState) -> None:
     login_manager.login_message = "Please log in to open this page."
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
-
-
-def _user() -> User:
-    return cast(User, current_user._get_current_object())
 
 
 def _status(form: object, code: int = 400) -> int:
@@ -168,7 +162,7 @@ def reset_password(token: str) -> Page:
 
 
 def _account_page(status: int = 200, **forms: object) -> tuple[str, int]:
-    user = _user()
+    user = signed_in_user()
     defaults: dict[str, object] = {
         "name_form": NameForm(formdata=None, name=user.name),
         "password_form": ChangePasswordForm(formdata=None),
@@ -192,7 +186,7 @@ def change_name() -> Page:
     form = NameForm()
     if form.validate_on_submit():
         try:
-            accounts.change_name(db.session(), _user(), form.name.data or "")
+            accounts.change_name(db.session(), signed_in_user(), form.name.data or "")
         except ValidationError as error:
             show_error(form, error)
         else:
@@ -207,7 +201,7 @@ def change_name() -> Page:
 def change_password() -> Page:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = _user()
+        user = signed_in_user()
         try:
             accounts.change_password(
                 db.session(), user, form.current_password.data or "", form.password.data or ""
@@ -231,7 +225,9 @@ def add_email() -> Page:
     form = AddEmailForm()
     if form.validate_on_submit():
         email = form.email.data or ""
-        accounts.request_add_email(db.session(), _user(), email, app_settings().base_url, utcnow())
+        accounts.request_add_email(
+            db.session(), signed_in_user(), email, app_settings().base_url, utcnow()
+        )
         db.session.commit()
         flash(_("We have sent a confirmation link to %(email)s.", email=email))
         return redirect(url_for("auth.account"))
@@ -244,11 +240,11 @@ def verify_email(token: str) -> Page:
     form = ActionForm()
     try:
         if form.validate_on_submit():
-            email = accounts.verify_added_email(db.session(), _user(), token, utcnow())
+            email = accounts.verify_added_email(db.session(), signed_in_user(), token, utcnow())
             db.session.commit()
             flash(_("%(email)s has been added to your account.", email=email), "success")
             return redirect(url_for("auth.account"))
-        address = accounts.check_add_email_token(db.session(), _user(), token, utcnow())
+        address = accounts.check_add_email_token(db.session(), signed_in_user(), token, utcnow())
     except TokenInvalidError:
         return render_template("auth/verify_email_invalid.html"), 404
     except accounts.AccountExistsError as error:  # the address went to another account
@@ -262,7 +258,7 @@ def verify_email(token: str) -> Page:
 def change_language() -> Page:
     form = LanguageForm()
     if form.validate_on_submit():
-        accounts.set_locale(db.session(), _user(), form.locale.data or "", LOCALES)
+        accounts.set_locale(db.session(), signed_in_user(), form.locale.data or "", LOCALES)
         db.session.commit()
         response = redirect(url_for("auth.account"))
         response.set_cookie(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import get_locale
@@ -21,7 +20,7 @@ from wallet.services import claims
 from wallet.services.accounts import AccountExistsError
 from wallet.services.badges import AwardDecidedError, AwardRevokedError
 from wallet.services.errors import TokenInvalidError, ValidationError
-from wallet.views.common import app_settings, show_accepted
+from wallet.views.common import app_settings, show_accepted, signed_in_user
 
 bp = Blueprint("claim", __name__)
 Page = str | tuple[str, int] | Response
@@ -30,9 +29,7 @@ TERMS_KEY = "claim_terms"
 
 
 def _user() -> User | None:
-    if not current_user.is_authenticated:
-        return None
-    return cast(User, current_user._get_current_object())
+    return signed_in_user() if current_user.is_authenticated else None
 
 
 def _unusable(error: TokenInvalidError | AwardRevokedError) -> tuple[str, int]:
@@ -153,7 +150,7 @@ def add_email(token: str) -> Page:
 
 
 def _decide(token: str, action: claims.ClaimAction) -> Page:
-    user = cast(User, current_user._get_current_object())  # login_required
+    user = signed_in_user()  # login_required
     try:
         award = action(db.session(), token, user, app_settings().base_url, utcnow())
     except (TokenInvalidError, AwardRevokedError) as error:

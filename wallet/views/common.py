@@ -7,15 +7,21 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from wallet.config import Settings
-from wallet.models import Award
+from wallet.models import Award, User
 
 
 def app_settings() -> Settings:
     """The running app's settings (base URL, limits, time zone)."""
     return cast(Settings, current_app.config["WALLET_SETTINGS"])
+
+
+def signed_in_user() -> User:
+    """The logged-in account as its model (behind ``login_required`` or the staff check)."""
+    return cast(User, current_user._get_current_object())
 
 
 def safe_next(target: str | None) -> str | None:

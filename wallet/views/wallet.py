@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from wallet.db import utcnow
 from wallet.extensions import db, limiter
 from wallet.forms.accounts import ActionForm, message_for
-from wallet.models import User
 from wallet.services import badges
 from wallet.services.errors import ServiceError
-from wallet.views.common import app_settings, show_accepted
+from wallet.views.common import app_settings, show_accepted, signed_in_user
 
 bp = Blueprint("wallet", __name__, url_prefix="/wallet")
 Page = str | tuple[str, int] | Response
 
 
-def _user() -> User:
-    return cast(User, current_user._get_current_object())
-
-
 def _index(status: int = 200, error: str | None = None) -> tuple[str, int]:
-    contents = badges.wallet_contents(db.session(), _user())
+    contents = badges.wallet_contents(db.session(), signed_in_user())
     return render_template(
         "wallet/index.html", contents=contents, form=ActionForm(), error=error, now=utcnow()
     ), status
@@ -41,7 +34,7 @@ def index() -> Page:
 @bp.get("/badges/<int:award_id>")
 @login_required
 def show_badge(award_id: int) -> Page:
-    award = badges.get_wallet_award(db.session(), _user(), award_id)
+    award = badges.get_wallet_award(db.session(), signed_in_user(), award_id)
     return render_template("wallet/badge.html", award=award, form=ActionForm(), now=utcnow())
 
 
@@ -51,7 +44,7 @@ def show_badge(award_id: int) -> Page:
 def accept(award_id: int) -> Page:
     base_url = app_settings().base_url
     try:
-        award = badges.accept_award(db.session(), _user(), award_id, base_url, utcnow())
+        award = badges.accept_award(db.session(), signed_in_user(), award_id, base_url, utcnow())
     except (badges.AwardRevokedError, badges.AwardDecidedError) as error:
         return _refused(error)
     db.session.commit()
@@ -63,7 +56,7 @@ def accept(award_id: int) -> Page:
 @limiter.limit("30 per minute")
 def decline(award_id: int) -> Page:
     try:
-        badges.decline_award(db.session(), _user(), award_id, utcnow())
+        badges.decline_award(db.session(), signed_in_user(), award_id, utcnow())
     except (badges.AwardRevokedError, badges.AwardDecidedError) as error:
         return _refused(error)
     db.session.commit()

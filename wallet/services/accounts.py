@@ -17,11 +17,11 @@ from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wallet.models import EmailAddress, TokenPurpose, User
+from wallet.models import EmailAddress, Token, TokenPurpose, User
 from wallet.security import hash_password, hash_token, needs_rehash, new_token, verify_password
 from wallet.services.errors import ServiceError, TokenInvalidError, ValidationError
 from wallet.services.outbox import queue_mail
-from wallet.services.tokens import consume_token, find_token, issue_token
+from wallet.services.tokens import consume_token, find_token, issue_token, spend_token
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
@@ -247,9 +247,7 @@ def create_account(
 def activate_account(session: Session, raw_token: str, now: datetime) -> User:
     """Spend an activation token; the account can log in from now on."""
     token = consume_token(session, raw_token, TokenPurpose.ACTIVATE, now)
-    user = session.get(User, token.user_id) if token.user_id else None
-    if user is None:
-        raise TokenInvalidError()
+    user = _token_user(session, token)
     if user.activated_at is None:
         user.activated_at = now
     session.flush()
@@ -316,14 +314,18 @@ def check_token(session: Session, raw_token: str, purpose: TokenPurpose, now: da
 
 def check_add_email_token(session: Session, user: User, raw_token: str, now: datetime) -> str:
     """The address an add-address link would verify for ``user``."""
+    return _add_email_token(session, user, raw_token, now).email
+
+
+def _add_email_token(session: Session, user: User, raw_token: str, now: datetime) -> Token:
     token = find_token(session, raw_token, TokenPurpose.ADD_EMAIL, now)
     if token.user_id != user.id:
         raise TokenInvalidError()
-    return token.email
+    return token
 
 
-def check_reset_token(session: Session, raw_token: str, now: datetime) -> User:
-    token = find_token(session, raw_token, TokenPurpose.RESET, now)
+def _token_user(session: Session, token: Token) -> User:
+    """The account a mailed token was issued to; ``TokenInvalidError`` if it is gone."""
     user = session.get(User, token.user_id) if token.user_id else None
     if user is None:
         raise TokenInvalidError()
@@ -332,9 +334,10 @@ def check_reset_token(session: Session, raw_token: str, now: datetime) -> User:
 
 def reset_password(session: Session, raw_token: str, password: str, now: datetime) -> User:
     """Set a new password from a reset link; ends every session; the link proves the address."""
-    user = check_reset_token(session, raw_token, now)
+    token = find_token(session, raw_token, TokenPurpose.RESET, now)
+    user = _token_user(session, token)
     check_password(password, user.email)
-    consume_token(session, raw_token, TokenPurpose.RESET, now)
+    spend_token(session, token, now)
     _set_password(user, password)
     if user.activated_at is None:
         user.activated_at = now
@@ -396,10 +399,10 @@ def request_add_email(
 
 def verify_added_email(session: Session, user: User, raw_token: str, now: datetime) -> str:
     """Spend an add-address token issued to ``user``; returns the verified address."""
-    email = check_add_email_token(session, user, raw_token, now)
-    attach_email(session, user, email, now)
-    consume_token(session, raw_token, TokenPurpose.ADD_EMAIL, now)
-    return email
+    token = _add_email_token(session, user, raw_token, now)
+    attach_email(session, user, token.email, now)
+    spend_token(session, token, now)
+    return token.email
 
 
 def attach_email(session: Session, user: User, email: str, now: datetime) -> None:

@@ -57,7 +57,11 @@ def consume_token(
     session: Session, raw: str, purpose: TokenPurpose, now: datetime | None = None
 ) -> Token:
     """Like ``find_token`` but marks it used, so a replay fails."""
-    token = find_token(session, raw, purpose, now)
+    return spend_token(session, find_token(session, raw, purpose, now), now)
+
+
+def spend_token(session: Session, token: Token, now: datetime | None = None) -> Token:
+    """Mark a token that ``find_token`` returned used, so a replay fails."""
     token.used_at = now or utcnow()
     session.flush()
     return token

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import re
 import sys
 import tempfile
 import time
@@ -41,6 +40,8 @@ def run(database_url: str, count: int) -> tuple[float, float, int]:
 
     from tests.conftest import make_settings
     from tests.factories import png_bytes
+    from tests.helpers import csrf_token
+    from tests.web.admin_helpers import sealed_value
     from wallet import create_app
     from wallet import extensions as ext
     from wallet.db import Base
@@ -78,40 +79,34 @@ def run(database_url: str, count: int) -> tuple[float, float, int]:
     client = app.test_client()
     data = make_csv(count)
     with app.app_context():
-        login = client.get("/login").get_data(as_text=True)
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', login)
-        assert csrf
         client.post(
             "/login",
-            data={"csrf_token": csrf.group(1), "email": "office@x.jp", "password": PASSWORD},
+            data={
+                "csrf_token": csrf_token(client, "/login"),
+                "email": "office@x.jp",
+                "password": PASSWORD,
+            },
         )
         g.pop("csrf_token", None)
-        page = client.get(f"/admin/badges/{badge_id}/upload").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        assert token, "not logged in"
+        token = csrf_token(client, f"/admin/badges/{badge_id}/upload")
         g.pop("csrf_token", None)
 
         started = time.perf_counter()
         response = client.post(
             f"/admin/badges/{badge_id}/upload",
-            data={"csrf_token": token.group(1), "file": (io.BytesIO(data), "list.csv")},
+            data={"csrf_token": token, "file": (io.BytesIO(data), "list.csv")},
             content_type="multipart/form-data",
         )
         preview_page = response.get_data(as_text=True)
         response.close()
         preview = time.perf_counter() - started
         assert response.status_code == 200, preview_page[-2000:]
-        sealed = re.search(r'name="sealed"[^>]*value="([^"]+)"', preview_page)
-        sealed_value = sealed.group(1) if sealed else ""
-        if not sealed_value:
-            sealed_match = re.search(r'value="([^"]+)"[^>]*name="sealed"', preview_page)
-            assert sealed_match, "no confirm form"
-            sealed_value = sealed_match.group(1)
+        sealed = sealed_value(preview_page)
 
         started = time.perf_counter()
         response = client.post(
             f"/admin/badges/{badge_id}/confirm",
-            data={"csrf_token": token.group(1), "sealed": sealed_value},
+            data={"csrf_token": token, "sealed": sealed},
         )
         confirm = time.perf_counter() - started
         assert response.status_code == 302, response.get_data(as_text=True)[-2000:]

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import io
+import re
 
 from flask.testing import FlaskClient
 
 from tests.factories import PASSWORD, IssuerFactory, UserFactory
 from tests.helpers import post_form
 from wallet.models import Issuer, User
+
+SEALED = re.compile(r'<input[^>]*name="sealed"[^>]*>')
+
+
+def sealed_value(page: str) -> str:
+    """The sealed list on an upload preview page, to post to the confirm step."""
+    match = SEALED.search(page)
+    assert match, "no confirm form"
+    value = re.search(r'value="([^"]+)"', match.group(0))
+    assert value
+    return value.group(1)
 
 
 def log_in(client: FlaskClient, user: User) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import AwardFactory, BadgeClassFactory, UserFactory
 from tests.helpers import csrf_token, post_form
-from tests.web.admin_helpers import staff_client, upload
+from tests.web.admin_helpers import sealed_value, staff_client, upload
 from wallet.models import Award, AwardBatch, OutboxMail, Token
 from wallet.security import hash_token
 
@@ -22,7 +22,6 @@ CSV = (
     "静岡 花子,hanako@example.ac.jp,70310001\n"
     "Taro Shizuoka,taro@example.ac.jp,70310004\n"
 )
-SEALED = re.compile(r'<input[^>]*name="sealed"[^>]*>')
 
 
 def _count(session: Session, model: type) -> int:
@@ -36,14 +35,6 @@ def _preview(client: FlaskClient, badge_id: int, data: bytes, name: str = "list.
         {"file": upload(name, data)},
         content_type="multipart/form-data",
     )
-
-
-def _sealed(page: str) -> str:
-    match = SEALED.search(page)
-    assert match, "no confirm form"
-    value = re.search(r'value="([^"]+)"', match.group(0))
-    assert value
-    return value.group(1)
 
 
 def _confirm(client: FlaskClient, badge_id: int, sealed: str):  # type: ignore[no-untyped-def]
@@ -80,7 +71,7 @@ def test_confirm_awards_the_valid_rows_and_queues_mail_1(
     client, _staff, _issuer = staff_client(client)
     badge = BadgeClassFactory(valid_days=30)
     page = _preview(client, badge.id, CSV.encode("cp932")).get_data(as_text=True)
-    response = _confirm(client, badge.id, _sealed(page))
+    response = _confirm(client, badge.id, sealed_value(page))
     assert response.status_code == 302
     followed = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "2 件を授与し" in followed
@@ -116,7 +107,7 @@ def test_a_list_without_languages_mails_each_account_owner_in_their_language(
     UserFactory(locale="en", email="taro@example.ac.jp")
     badge = BadgeClassFactory()
     page = _preview(client, badge.id, CSV.encode("utf-8")).get_data(as_text=True)
-    assert _confirm(client, badge.id, _sealed(page)).status_code == 302
+    assert _confirm(client, badge.id, sealed_value(page)).status_code == 302
     mails = db_session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
     assert [(m.to_email, m.locale) for m in mails] == [
         ("hanako@example.ac.jp", "ja"),  # no account yet: Japanese
@@ -130,7 +121,7 @@ def test_uploading_the_same_file_again_creates_nothing(
     client, _staff, _issuer = staff_client(client)
     badge = BadgeClassFactory()
     data = CSV.encode("utf-8-sig")
-    sealed = _sealed(_preview(client, badge.id, data).get_data(as_text=True))
+    sealed = sealed_value(_preview(client, badge.id, data).get_data(as_text=True))
     assert _confirm(client, badge.id, sealed).status_code == 302
     # the same confirmation posted twice, and the same file previewed again
     assert _confirm(client, badge.id, sealed).status_code == 302
@@ -145,7 +136,7 @@ def test_a_tampered_confirmation_is_refused(client: FlaskClient, db_session: Ses
     client, _staff, _issuer = staff_client(client)
     badge = BadgeClassFactory()
     other = BadgeClassFactory()
-    sealed = _sealed(_preview(client, badge.id, CSV.encode()).get_data(as_text=True))
+    sealed = sealed_value(_preview(client, badge.id, CSV.encode()).get_data(as_text=True))
     assert _confirm(client, badge.id, sealed[:-3] + "AAA").status_code == 400
     assert _confirm(client, other.id, sealed).status_code == 400  # sealed for another badge
     assert _count(db_session, Award) == 0
@@ -187,7 +178,7 @@ def test_resend_mails_a_new_link_and_retires_the_old(
 ) -> None:
     client, _staff, _issuer = staff_client(client)
     badge = BadgeClassFactory()
-    sealed = _sealed(_preview(client, badge.id, CSV.encode()).get_data(as_text=True))
+    sealed = sealed_value(_preview(client, badge.id, CSV.encode()).get_data(as_text=True))
     _confirm(client, badge.id, sealed)
     award = db_session.scalars(select(Award).order_by(Award.id)).first()
     assert award is not None

@@ -11,6 +11,10 @@ from wallet.services.errors import ServiceError
 MessageFor = Callable[[ServiceError], str]
 
 
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (accept, decline, activate, resend)."""
+
+
 def show_error(form: FlaskForm, error: ServiceError, message_for: MessageFor) -> None:
     """Put a service error next to its field (or on the form as a whole).
 

@@ -174,7 +174,3 @@ class LanguageForm(FlaskForm):
         choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")],
         validate_choice=True,
     )
-
-
-class ActionForm(FlaskForm):
-    """A button that only needs the CSRF token (accept, decline, activate)."""

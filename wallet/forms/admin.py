@@ -203,7 +203,3 @@ class RevokeForm(FlaskForm):
         ],
         description=_l("Shown to anyone who verifies this badge."),
     )
-
-
-class ActionForm(FlaskForm):
-    """A button that only needs its CSRF token."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from wallet.forms.accounts import ActionForm, EmailForm, RegisterForm, TermsForm
+from wallet.forms import ActionForm
+from wallet.forms.accounts import EmailForm, RegisterForm, TermsForm
 
 __all__ = ["ActionForm", "EmailForm", "RegisterForm", "TermsForm"]

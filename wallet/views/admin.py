@@ -16,8 +16,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from wallet.extensions import db, login_manager
+from wallet.forms import ActionForm
 from wallet.forms.admin import (
-    ActionForm,
     BadgeClassForm,
     CompletersUploadForm,
     ConfirmBatchForm,

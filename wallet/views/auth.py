@@ -19,8 +19,8 @@ from werkzeug.wrappers import Response
 
 from wallet.db import utcnow
 from wallet.extensions import db, limiter, login_manager
+from wallet.forms import ActionForm
 from wallet.forms.accounts import (
-    ActionForm,
     AddEmailForm,
     ChangePasswordForm,
     EmailForm,

@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 
 from wallet.db import utcnow
 from wallet.extensions import db, limiter
-from wallet.forms.accounts import ActionForm, message_for
+from wallet.forms import ActionForm
+from wallet.forms.accounts import message_for
 from wallet.services import badges
 from wallet.services.errors import ServiceError
 from wallet.views.common import app_settings, show_accepted, signed_in_user

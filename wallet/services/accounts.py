@@ -192,7 +192,8 @@ def _mail_link(
     )
 
 
-def _queue_activation(session: Session, user: User, base_url: str, now: datetime) -> None:
+def queue_activation(session: Session, user: User, base_url: str, now: datetime) -> None:
+    """Mail ``user`` a fresh activation link."""
     _mail_link(
         session,
         _ACTIVATION,
@@ -240,7 +241,7 @@ def create_account(
     except IntegrityError as error:  # the same form submitted twice at once
         raise AccountExistsError() from error
     # queued outside the savepoint: its release must not count as "the mail is committed"
-    _queue_activation(session, user, base_url, now)
+    queue_activation(session, user, base_url, now)
     return user
 
 
@@ -261,7 +262,7 @@ def resend_activation(session: Session, email: str, base_url: str, now: datetime
     """
     user = find_user_by_email(session, email)
     if user is not None and not user.is_activated:
-        _queue_activation(session, user, base_url, now)
+        queue_activation(session, user, base_url, now)
     else:
         equalise_work()
 

@@ -26,7 +26,7 @@ from wallet.services.accounts import (
     find_user_by_email,
     log_in,
     normalise_email,
-    resend_activation,
+    queue_activation,
 )
 from wallet.services.badges import AwardRevokedError, accept_award
 from wallet.services.errors import PermissionDeniedError, ServiceError, TokenInvalidError
@@ -178,7 +178,7 @@ def resend_claim(
     email = normalise_email(email)
     user = find_user_by_email(session, email)
     if user is not None and not user.is_activated:
-        resend_activation(session, email, base_url, now)
+        queue_activation(session, user, base_url, now)
         return
     awards = session.scalars(
         select(Award).where(

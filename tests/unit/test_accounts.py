@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from wallet.services.accounts import (
-    PasswordPolicyError,
-    check_password,
-    clean_name,
-    common_passwords,
-)
+from wallet.services.accounts import clean_name
 from wallet.services.errors import ValidationError
+from wallet.services.passwords import PasswordPolicyError, check_password, common_passwords
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from wallet import forms
-from wallet.services.accounts import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from wallet.services.accounts import NAME_MAX
 from wallet.services.errors import ServiceError
+from wallet.services.passwords import PASSWORD_MAX, PASSWORD_MIN
 
 EMAIL_MAX = 320
 

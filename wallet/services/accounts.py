@@ -1,4 +1,4 @@
-"""Student accounts: password policy, login, activation, reset, names, addresses.
+"""Student accounts: login, activation, reset, names, addresses.
 
 Every function takes the session and plain values, flushes and never commits.
 Nothing here says whether an address has an account unless the caller has
@@ -10,26 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wallet.models import EmailAddress, Token, TokenPurpose, User
+from wallet.openbadges.hashing import normalise_email
 from wallet.security import hash_password, hash_token, needs_rehash, new_token, verify_password
 from wallet.services.errors import ServiceError, TokenInvalidError, ValidationError
 from wallet.services.outbox import queue_mail
+from wallet.services.passwords import check_password
 from wallet.services.tokens import consume_token, find_token, issue_token, spend_token
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 256
 NAME_MAX = 200
 ACTIVATION_LIFETIME = timedelta(hours=24)
 RESET_LIFETIME = timedelta(hours=1)
 ADD_EMAIL_LIFETIME = timedelta(hours=24)
-COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
 
 
 class LoginFailedError(ServiceError):
@@ -48,12 +45,6 @@ class AccountExistsError(ServiceError):
     code = "account_exists"
 
 
-class PasswordPolicyError(ValidationError):
-    """``code`` says which rule failed: short, long, email or common."""
-
-    field = "password"
-
-
 class WrongPasswordError(ValidationError):
     code = "wrong_password"
 
@@ -62,36 +53,12 @@ class NameInvalidError(ValidationError):
     code = "name_invalid"
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def clean_name(name: str) -> str:
     """Collapse whitespace (including full-width spaces); refuse an empty result."""
     cleaned = " ".join(name.replace("\u3000", " ").split())
     if not cleaned or len(cleaned) > NAME_MAX:
         raise NameInvalidError(field="name")
     return cleaned
-
-
-@lru_cache(maxsize=1)
-def common_passwords() -> frozenset[str]:
-    with COMMON_PASSWORDS.open(encoding="utf-8") as handle:
-        return frozenset(line.strip().lower() for line in handle if line.strip())
-
-
-def check_password(password: str, email: str) -> None:
-    """Raise ``PasswordPolicyError`` unless ``password`` is acceptable for ``email``."""
-    if len(password) < PASSWORD_MIN:
-        raise PasswordPolicyError("password_short")
-    if len(password) > PASSWORD_MAX:
-        raise PasswordPolicyError("password_long")
-    lowered = password.strip().lower()
-    email = normalise_email(email)
-    if lowered in {email, email.partition("@")[0]}:
-        raise PasswordPolicyError("password_email")
-    if lowered in common_passwords():
-        raise PasswordPolicyError("password_common")
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wallet.models import Award, AwardState, TokenPurpose, User
+from wallet.openbadges.hashing import normalise_email
 from wallet.services import issuing
 from wallet.services.accounts import (
     AccountExistsError,
@@ -25,7 +26,6 @@ from wallet.services.accounts import (
     equalise_work,
     find_user_by_email,
     log_in,
-    normalise_email,
     queue_activation,
 )
 from wallet.services.badges import AwardRevokedError, accept_award

@@ -8,17 +8,17 @@ from sqlalchemy.orm import Session
 
 from wallet.db import utcnow
 from wallet.models import User
+from wallet.openbadges.hashing import normalise_email
 from wallet.security import hash_password
 from wallet.services.accounts import (
     AccountExistsError,
     attach_email,
-    check_password,
     clean_name,
     find_user_by_email,
-    normalise_email,
 )
 from wallet.services.csv_import import is_valid_email
 from wallet.services.errors import ValidationError
+from wallet.services.passwords import check_password
 
 
 def create_staff_user(

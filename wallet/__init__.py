@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
+from flask_babel import get_locale
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -99,7 +100,8 @@ def _init_extensions(app: Flask) -> None:
 
     @app.context_processor
     def inject_helpers() -> dict[str, Any]:
-        return {"current_locale": i18n.select_locale(), "pick": i18n.pick}
+        # Flask-Babel's choice for this request: the same one the translations use
+        return {"current_locale": str(get_locale()), "pick": i18n.pick}
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:

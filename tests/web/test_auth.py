@@ -127,6 +127,8 @@ def test_activation_link_is_single_use_and_expires(client: FlaskClient) -> None:
     assert client.get(path).status_code == 200
     assert post_form(client, path, {}).status_code == 302
     assert user.is_activated
+    assert f'value="{user.email}"' in client.get("/login").text  # the login form is filled in
+    assert f'value="{user.email}"' not in client.get("/login").text  # once
     again = post_form(client, path, {}, page="/")
     assert again.status_code == 404
     assert "再送" in again.text

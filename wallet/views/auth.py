@@ -41,6 +41,7 @@ from wallet.views.common import app_settings, safe_next, signed_in_user
 bp = Blueprint("auth", __name__)
 Page = str | tuple[str, int] | Response
 LIMIT = "10 per minute"
+LOGIN_EMAIL = "login_email"
 
 
 @bp.record_once
@@ -57,7 +58,7 @@ def _status(form: object, code: int = 400) -> int:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LIMIT, methods=["POST"])
 def login() -> Page:
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=request.args.get("next", ""), email=session.pop(LOGIN_EMAIL, ""))
     target = safe_next(form.next.data) or url_for("wallet.index")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(target)
@@ -99,8 +100,9 @@ def activate(token: str) -> Page:
     form = ActionForm()
     try:
         if form.validate_on_submit():
-            accounts.activate_account(db.session(), token, utcnow())
+            user = accounts.activate_account(db.session(), token, utcnow())
             db.session.commit()
+            session[LOGIN_EMAIL] = user.email  # the login form opens filled in
             flash(_("Your account is active. Please log in."), "success")
             return redirect(url_for("auth.login"))
         accounts.check_token(db.session(), token, TokenPurpose.ACTIVATE, utcnow())

@@ -25,7 +25,7 @@ class Received:
 
     def body(self, subtype: str = "plain") -> str:
         part = self.message.get_body(preferencelist=(subtype,))
-        return "" if part is None else str(part.get_content())  # type: ignore[attr-defined]
+        return "" if part is None else str(part.get_content())
 
 
 class _Handler:
@@ -36,7 +36,7 @@ class _Handler:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.server.lock:
             self.server.messages.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), message)  # type: ignore[arg-type]
+                Received(envelope.mail_from, list(envelope.rcpt_tos), message)
             )
         return "250 OK"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import get_locale
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -126,4 +126,19 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
-        return render_template("errors/http.html", error=error), error.code or 500
+        retry = _retry_fields() if error.code == 429 else []
+        return render_template("errors/http.html", error=error, retry=retry), error.code or 500
+
+
+_SECRET_FIELDS = ("csrf_token", "confirm")
+
+
+def _retry_fields() -> list[tuple[str, str]]:
+    """What a refused form carried, minus secrets, so "try again" loses nothing typed."""
+    if request.method != "POST":
+        return []
+    return [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in _SECRET_FIELDS and "password" not in name
+    ]

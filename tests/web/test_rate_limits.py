@@ -6,6 +6,7 @@ test follows a changed number; an endpoint that gains a limit must be added here
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -191,3 +192,27 @@ def test_limit_kicks_in_with_a_friendly_page_and_recovers(
         again = hit()
     assert again.status_code != 429
     assert again.status_code < 500
+
+
+def test_a_refused_form_keeps_what_was_typed_except_passwords(client: FlaskClient) -> None:
+    token = csrf_token(client, "/login")
+    data = {"email": "hanako@shizuoka.ac.jp", "password": "secret-typed", "csrf_token": token}
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False):
+        for _ in range(10):
+            client.post("/login", data=data)
+        refused = client.post("/login", data=data)
+    assert refused.status_code == 429
+    page = refused.text
+    assert 'action="/login"' in page
+    assert 'value="hanako@shizuoka.ac.jp"' in page
+    assert "secret-typed" not in page
+    assert "もう一度試す" in page
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        again = client.post("/login", data=_hidden_fields(page))
+    assert again.status_code == 400  # back on the login form, the address still there
+    assert 'value="hanako@shizuoka.ac.jp"' in again.text
+
+
+def _hidden_fields(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))

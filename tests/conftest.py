@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,28 @@ def make_settings(instance: Path, **changes: object) -> Settings:
         mail_from="Open Badge Wallet <noreply@wallet.test>",
     )
     return base.with_overrides(**changes)
+
+
+@contextmanager
+def fresh_app(instance: Path, **changes: object) -> Iterator[Flask]:
+    """An app whose requests really commit, on empty tables.
+
+    SQLite: a database file of its own in ``instance``. PostgreSQL: the shared
+    test database, left empty but usable again afterwards (the rolled-back tests
+    and other fresh apps find their tables).
+    """
+    app = create_app(make_settings(instance, **changes))
+    with app.app_context():
+        Base.metadata.drop_all(ext.db.engine)
+        Base.metadata.create_all(ext.db.engine)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            ext.db.session.remove()
+            Base.metadata.drop_all(ext.db.engine)
+            Base.metadata.create_all(ext.db.engine)
+            ext.db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
 from flask_babel import get_locale
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,6 +17,7 @@ from wallet.config import PROJECT_ROOT, Settings
 from wallet.db import configure_sqlite
 from wallet.services.errors import NotFoundError, PermissionDeniedError
 
+log = logging.getLogger(__name__)
 TRANSLATIONS = PROJECT_ROOT / "wallet" / "translations"
 
 
@@ -126,8 +129,35 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
-        retry = _retry_fields() if error.code == 429 else []
-        return render_template("errors/http.html", error=error, retry=retry), error.code or 500
+        code = error.code or 500
+        if code >= 500:
+            return _server_error_page(error), code
+        retry = _retry_fields() if code == 429 else []
+        return render_template("errors/http.html", error=error, retry=retry), code
+
+
+# The last resort when even the error page cannot be drawn (the database is gone).
+_BARE_ERROR_PAGE = (
+    '<!doctype html><html lang="ja"><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>エラー / Error</title><h1>エラーが発生しました / Something went wrong</h1>"
+    "<p>しばらくしてからもう一度お試しください。 Please try again in a moment.</p></html>"
+)
+
+
+def _server_error_page(error: HTTPException) -> str:
+    """The error page for a failure: the request's transaction may be broken (a failed
+    flush, a lost connection), and drawing the page loads the user and their language,
+    so start a clean transaction first; never answer with a second failure."""
+    try:
+        ext.db.session.rollback()
+    except SQLAlchemyError:
+        ext.db.session.remove()
+    try:
+        return render_template("errors/http.html", error=error)
+    except SQLAlchemyError:
+        log.exception("the error page could not be drawn")
+        return _BARE_ERROR_PAGE
 
 
 _SECRET_FIELDS = ("csrf_token", "confirm")

@@ -51,10 +51,20 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# How long a transaction waits for SQLite's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 def configure_sqlite(engine: Any) -> None:
     """Give pysqlite real transactions (SAVEPOINT works), foreign keys and WAL.
 
-    pysqlite otherwise issues BEGIN lazily and breaks nested transactions.
+    Every transaction takes the write lock when it begins (``BEGIN IMMEDIATE``)
+    and waits for it up to ``SQLITE_BUSY_TIMEOUT_MS``. A transaction that read
+    first and wanted to write later could not wait: when another connection
+    (the mail worker, a second request) had written meanwhile, SQLite refused
+    at once with "database is locked". So on SQLite transactions run one at a
+    time, reads included: fine for the development default; PostgreSQL is for
+    many concurrent users.
     """
     from sqlalchemy import event
 
@@ -63,13 +73,14 @@ def configure_sqlite(engine: Any) -> None:
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite otherwise issues BEGIN lazily and breaks nested transactions
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -18,11 +18,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tests.conftest import make_settings
+from tests.conftest import fresh_app
 from tests.smtp import SMTPServer, free_port
-from wallet import create_app
-from wallet import extensions as ext
-from wallet.db import Base
 from wallet.services import issuing
 
 CHROMIUM = os.environ.get("WALLET_CHROMIUM", "/usr/bin/chromium")
@@ -52,7 +49,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     port = free_port()
     smtp = SMTPServer()
     smtp.start()
-    settings = make_settings(
+    with fresh_app(
         instance,
         base_url=f"http://127.0.0.1:{port}",
         smtp_host=smtp.host,
@@ -60,23 +57,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         smtp_starttls=False,
         huey_immediate=True,
         ratelimit_enabled=False,
-    )
-    app = create_app(settings)
-    with app.app_context():
-        Base.metadata.drop_all(ext.db.engine)
-        Base.metadata.create_all(ext.db.engine)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(app=app, url=settings.base_url, smtp=smtp, server=server)
-    server.shutdown()
+    ) as app:
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{port}", smtp=smtp, server=server)
+        server.shutdown()
     smtp.stop()
-    with app.app_context():
-        ext.db.session.remove()
-        # leave the (possibly shared PostgreSQL) database empty but usable
-        Base.metadata.drop_all(ext.db.engine)
-        Base.metadata.create_all(ext.db.engine)
-        ext.db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy.orm import Session
 
 from tests.smtp import SMTPServer
-from wallet import create_app
+from wallet import create_app, jobs
 from wallet import extensions as ext
 from wallet.config import Settings
 from wallet.db import Base
@@ -40,6 +40,30 @@ def make_settings(instance: Path, **changes: object) -> Settings:
 
 
 @contextmanager
+def queue_kept() -> Iterator[None]:
+    """Undo whatever happens meanwhile to the process-wide job queue.
+
+    ``create_app`` points it at the new app's store, and tests switch immediate
+    mode or swap the store; without this, later tests would inherit that.
+    """
+    queue = jobs.huey
+    state = (queue.storage_class, queue.storage_kwargs, queue._immediate, queue.storage)
+    configured = dict(jobs._configured)
+    try:
+        yield
+    finally:
+        queue.storage_class, queue.storage_kwargs, queue._immediate, queue.storage = state
+        jobs._configured.clear()
+        jobs._configured.update(configured)
+
+
+@pytest.fixture(autouse=True)
+def _queue_restored() -> Iterator[None]:
+    with queue_kept():
+        yield
+
+
+@contextmanager
 def fresh_app(instance: Path, **changes: object) -> Iterator[Flask]:
     """An app whose requests really commit, on empty tables.
 
@@ -47,18 +71,19 @@ def fresh_app(instance: Path, **changes: object) -> Iterator[Flask]:
     test database, left empty but usable again afterwards (the rolled-back tests
     and other fresh apps find their tables).
     """
-    app = create_app(make_settings(instance, **changes))
-    with app.app_context():
-        Base.metadata.drop_all(ext.db.engine)
-        Base.metadata.create_all(ext.db.engine)
-    try:
-        yield app
-    finally:
+    with queue_kept():
+        app = create_app(make_settings(instance, **changes))
         with app.app_context():
-            ext.db.session.remove()
             Base.metadata.drop_all(ext.db.engine)
             Base.metadata.create_all(ext.db.engine)
-            ext.db.engine.dispose()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                ext.db.session.remove()
+                Base.metadata.drop_all(ext.db.engine)
+                Base.metadata.create_all(ext.db.engine)
+                ext.db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

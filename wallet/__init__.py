@@ -50,7 +50,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         if TRANSLATIONS.exists()
         else "translations",
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
-        RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config.update(overrides)

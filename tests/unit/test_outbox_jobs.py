@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,10 @@ from wallet.services.outbox import queue_mail
 
 
 @pytest.fixture
-def queue(app: Flask) -> Iterator[Huey]:
-    """The app's Huey on a fresh in-memory store (restored afterwards)."""
-    storage, immediate = jobs.huey.storage, jobs.huey.immediate
+def queue(app: Flask) -> Huey:
+    """The app's Huey on a fresh in-memory store (conftest restores it afterwards)."""
     jobs.huey.storage = MemoryStorage("wallet-test")
-    yield jobs.huey
-    jobs.huey.storage = storage
-    jobs.huey._immediate = immediate
+    return jobs.huey
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from wallet import extensions as ext
 from wallet.config import PROJECT_ROOT, Settings
 from wallet.db import configure_sqlite
 from wallet.services.errors import NotFoundError, PermissionDeniedError
+from wallet.services.login_sessions import REMEMBERED_IDLE_LIFETIME
 
 log = logging.getLogger(__name__)
 TRANSLATIONS = PROJECT_ROOT / "wallet" / "translations"
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_DURATION=REMEMBERED_IDLE_LIFETIME,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.is_production,
         MAX_CONTENT_LENGTH=settings.max_csv_bytes + 64 * 1024,
@@ -71,7 +73,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from wallet import i18n, models, security
+    from wallet import i18n, security
+    from wallet.views.common import init_login_sessions
 
     ext.db.init_app(app)
     with app.app_context():
@@ -87,18 +90,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager = ext.login_manager
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
+    # Not "strong": phones change address all the time (Wi-Fi, mobile data), and a
+    # login is a server-side row the account page lists and can end.
+    login_manager.session_protection = "basic"
     security.init_security_headers(app)
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> models.User | None:
-        raw_id, _, epoch = user_id.partition(":")
-        if not raw_id.isdigit():
-            return None
-        user = ext.db.session.get(models.User, int(raw_id))
-        if user is None or str(user.session_epoch) != epoch:
-            return None
-        return user
+    init_login_sessions(app)
 
     @app.context_processor
     def inject_helpers() -> dict[str, Any]:

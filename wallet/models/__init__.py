@@ -4,6 +4,7 @@ from wallet.models.accounts import EmailAddress, Token, TokenPurpose, User
 from wallet.models.blobs import Blob
 from wallet.models.issuing import Award, AwardBatch, AwardState, BadgeClass, BadgeKind, Issuer
 from wallet.models.outbox import MailStatus, OutboxMail
+from wallet.models.sessions import LoginSession
 
 __all__ = [
     "Award",
@@ -14,6 +15,7 @@ __all__ = [
     "Blob",
     "EmailAddress",
     "Issuer",
+    "LoginSession",
     "MailStatus",
     "OutboxMail",
     "Token",

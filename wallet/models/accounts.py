@@ -27,8 +27,6 @@ class User(Base):
     terms_version: Mapped[str | None] = mapped_column(String(32))
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # bumped on password change/logout-everywhere: part of the flask-login id
-    session_epoch: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     emails: Mapped[list[EmailAddress]] = relationship(
@@ -49,8 +47,8 @@ class User(Base):
         return self.is_activated
 
     def get_id(self) -> str:
-        """Changes when the password changes, which ends every other session."""
-        return f"{self.id}:{self.session_epoch}"
+        """Not what the cookie holds: logging in stores the key of a ``LoginSession``."""
+        return str(self.id)
 
     @property
     def verified_emails(self) -> list[str]:

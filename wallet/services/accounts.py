@@ -19,6 +19,7 @@ from wallet.models import EmailAddress, Token, TokenPurpose, User
 from wallet.openbadges.hashing import normalise_email
 from wallet.security import hash_password, hash_token, needs_rehash, new_token, verify_password
 from wallet.services.errors import ServiceError, TokenInvalidError, ValidationError
+from wallet.services.login_sessions import end_all_sessions
 from wallet.services.outbox import queue_mail
 from wallet.services.passwords import check_password
 from wallet.services.tokens import consume_token, find_token, issue_token, spend_token
@@ -306,24 +307,26 @@ def reset_password(session: Session, raw_token: str, password: str, now: datetim
     user = _token_user(session, token)
     check_password(password, user.email)
     spend_token(session, token, now)
-    _set_password(user, password)
+    _set_password(session, user, password, now)
     if user.activated_at is None:
         user.activated_at = now
     session.flush()
     return user
 
 
-def _set_password(user: User, password: str) -> None:
+def _set_password(session: Session, user: User, password: str, now: datetime) -> None:
+    """A new password ends every login session: whoever knew the old one is out."""
     user.password_hash = hash_password(password)
-    user.session_epoch = (user.session_epoch or 0) + 1
+    end_all_sessions(session, user, now)
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Needs the current password; other sessions and remember-me cookies stop working."""
+def change_password(session: Session, user: User, current: str, new: str, now: datetime) -> None:
+    """Needs the current password; every session and remember-me cookie stops working
+    (the caller starts a new one for the browser that made the change)."""
     if not verify_password(user.password_hash, current):
         raise WrongPasswordError(field="current_password")
     check_password(new, user.email)
-    _set_password(user, new)
+    _set_password(session, user, new, now)
     session.flush()
 
 

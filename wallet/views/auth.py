@@ -14,7 +14,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from wallet.db import utcnow
@@ -33,10 +33,17 @@ from wallet.forms.accounts import (
 )
 from wallet.i18n import LOCALE_COOKIE, LOCALES
 from wallet.models import TokenPurpose
-from wallet.services import accounts
+from wallet.services import accounts, login_sessions
 from wallet.services.claims import sign_in
 from wallet.services.errors import TokenInvalidError, ValidationError
-from wallet.views.common import app_settings, safe_next, signed_in_user
+from wallet.views.common import (
+    app_settings,
+    current_login_session,
+    log_in_browser,
+    log_out_browser,
+    safe_next,
+    signed_in_user,
+)
 
 bp = Blueprint("auth", __name__)
 Page = str | tuple[str, int] | Response
@@ -76,9 +83,8 @@ def login() -> Page:
             inactive = isinstance(error, accounts.AccountInactiveError)
             show_error(form, error)
         else:
+            log_in_browser(result.user, remember=bool(form.remember.data))
             db.session.commit()
-            session.clear()  # a new session (and CSRF token) for the logged-in user
-            login_user(result.user, remember=bool(form.remember.data))
             for award in result.accepted:
                 flash(
                     _("You accepted the badge “%(name)s”.", name=award.badge_class.name), "success"
@@ -90,8 +96,8 @@ def login() -> Page:
 
 @bp.post("/logout")
 def logout() -> Response:
-    logout_user()
-    session.clear()
+    log_out_browser()
+    db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("public.home"))
 
 
@@ -173,7 +179,10 @@ def _account_page(status: int = 200, **forms: object) -> tuple[str, int]:
     }
     defaults.update(forms)
     summary = accounts.account_summary(db.session(), user)
-    return render_template("auth/account.html", summary=summary, **defaults), status
+    logins = login_sessions.active_sessions(db.session(), user, utcnow(), current_login_session())
+    return render_template(
+        "auth/account.html", summary=summary, logins=logins, action=ActionForm(), **defaults
+    ), status
 
 
 @bp.get("/account")
@@ -204,15 +213,20 @@ def change_password() -> Page:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = signed_in_user()
+        remember = bool(getattr(current_login_session(), "remember", False))
         try:
             accounts.change_password(
-                db.session(), user, form.current_password.data or "", form.password.data or ""
+                db.session(),
+                user,
+                form.current_password.data or "",
+                form.password.data or "",
+                utcnow(),
             )
         except ValidationError as error:
             show_error(form, error)
         else:
+            log_in_browser(user, remember=remember)  # every session ended; this one goes on
             db.session.commit()
-            login_user(user)  # this session continues under the new epoch; others end
             flash(
                 _("Your password has been changed. Other devices have been logged out."), "success"
             )
@@ -272,3 +286,27 @@ def change_language() -> Page:
         )
         return response
     return _account_page(400, language_form=form)
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int) -> Page:
+    if not ActionForm().validate_on_submit():
+        return _account_page(400)
+    login_sessions.end_session_of(db.session(), signed_in_user(), session_id, utcnow())
+    db.session.commit()
+    flash(_("That device has been logged out."), "success")
+    return redirect(url_for("auth.account") + "#sessions-heading")
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions() -> Page:
+    if not ActionForm().validate_on_submit():
+        return _account_page(400)
+    login_sessions.end_all_sessions(
+        db.session(), signed_in_user(), utcnow(), keep=current_login_session()
+    )
+    db.session.commit()
+    flash(_("Every other device has been logged out."), "success")
+    return redirect(url_for("auth.account") + "#sessions-heading")

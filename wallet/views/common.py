@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import cast
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 from werkzeug.wrappers import Response
 
 from wallet.config import Settings
-from wallet.models import Award, User
+from wallet.db import utcnow
+from wallet.extensions import db, login_manager
+from wallet.models import Award, LoginSession, User
+from wallet.services import login_sessions
 
 
 def app_settings() -> Settings:
@@ -41,3 +44,69 @@ def show_accepted(award: Award) -> Response:
     else:
         flash(_("Your badge has been issued."), "success")
     return redirect(url_for("wallet.show_badge", award_id=award.id))
+
+
+# -- logged-in browsers: a LoginSession row behind every login cookie ----------------
+#
+# flask-login keeps ``_user_id`` in the session cookie and in the remember-me
+# cookie; here that value is the key of a LoginSession, not the user's id, so
+# ending the row (logging out, "end this session", a new password) ends both
+# cookies wherever copies of them are.
+
+
+def log_in_browser(user: User, *, remember: bool) -> None:
+    """Start a login session for this browser: a new cookie session and CSRF token."""
+    record, key = login_sessions.start_session(
+        db.session(),
+        user,
+        remember=remember,
+        user_agent=request.user_agent.string,
+        client_address=request.remote_addr or "",
+        now=utcnow(),
+    )
+    session.clear()
+    login_user(user, remember=remember)
+    session["_user_id"] = key
+    g.login_session = record
+
+
+def log_out_browser() -> None:
+    """End this browser's login session; its cookies stop working everywhere."""
+    record = current_login_session()
+    if record is not None:
+        login_sessions.end_session(db.session(), record, utcnow())
+    session.clear()
+    logout_user()  # after clear(): it asks for the remember-me cookie to be deleted too
+
+
+def current_login_session() -> LoginSession | None:
+    """The row behind this request's login, if someone is logged in."""
+    return g.get("login_session") if current_user.is_authenticated else None
+
+
+def init_login_sessions(app: Flask) -> None:
+    @login_manager.user_loader
+    def load_user(key: str) -> User | None:
+        record = login_sessions.find_session(db.session(), key, utcnow())
+        if record is None or not record.user.is_active:
+            return None
+        g.login_session = record
+        return record.user
+
+    @user_loaded_from_cookie.connect_via(app)
+    def rotate_remembered_key(_app: Flask, user: User) -> None:
+        """A remember-me cookie was used: give its session a new key, so a copy of the
+        old cookie stops working the moment its owner comes back."""
+        key = login_sessions.rotate_key(db.session(), g.login_session, utcnow())
+        session["_user_id"] = key
+        session["_remember"] = "set"  # flask-login writes the new remember-me cookie
+        db.session.commit()
+
+    @app.before_request
+    def note_session_in_use() -> None:
+        """Load the login first thing (so its writes commit alone) and keep "last seen" fresh."""
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return
+        address = request.remote_addr or ""
+        if login_sessions.touch_session(db.session(), g.login_session, address, utcnow()):
+            db.session.commit()

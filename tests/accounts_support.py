@@ -14,6 +14,7 @@ from tests.conftest import BASE_URL
 from tests.factories import AwardFactory
 from tests.helpers import post_form
 from wallet import extensions as ext
+from wallet.jobs import answer_mail_requests
 from wallet.models import Award, OutboxMail, TokenPurpose
 from wallet.services.tokens import issue_token
 
@@ -35,6 +36,9 @@ def make_claim(**award: Any) -> tuple[Award, str]:
 
 
 def mails(template: str, to: str | None = None) -> list[OutboxMail]:
+    """The queued mails of ``template``, after the worker has answered the mail requests
+    (password reset, mail 1 again, ...) that requests left for it."""
+    answer_mail_requests()
     query = select(OutboxMail).where(OutboxMail.template == template).order_by(OutboxMail.id)
     if to is not None:
         query = query.where(OutboxMail.to_email == to)

@@ -27,8 +27,8 @@ from wallet import extensions as ext
 from wallet import mail
 from wallet.config import Settings
 from wallet.db import utcnow
-from wallet.models import OutboxMail
-from wallet.services import outbox
+from wallet.models import MailRequest, OutboxMail
+from wallet.services import mail_requests, outbox
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ BATCH_SIZE = 100
 MAX_BATCHES_PER_RUN = 1000
 # At most this many drains are queued for one commit (one per batch of new mail).
 DRAIN_FANOUT = 4
-_PENDING_MAIL = "wallet.outbox_pending"
+_PENDING = "wallet.rows_to_drain"  # session.info: table name -> rows added
 
 
 def _storage(settings: Settings) -> tuple[type[Any], dict[str, Any]]:
@@ -138,46 +138,90 @@ def drain_outbox() -> None:
     deliver_outbox()
 
 
+def answer_mail_requests(*, clock: Callable[[], datetime] = utcnow) -> int:
+    """Answer every waiting mail request (reset, mail 1 again, ...); returns how many.
+
+    A session of its own, committed after each batch; the mail it queues is
+    delivered by ``drain_outbox``, kicked by that commit.
+    """
+    answered = 0
+    with app_context() as app:
+        settings: Settings = app.config["WALLET_SETTINGS"]
+        session = ext.db.session.session_factory()
+        try:
+            for _ in range(MAX_BATCHES_PER_RUN):
+                count = mail_requests.answer_mail_requests(
+                    session,
+                    base_url=settings.base_url,
+                    claim_token_days=settings.claim_token_days,
+                    timezone=settings.timezone,
+                    now=clock(),
+                    limit=BATCH_SIZE,
+                )
+                session.commit()
+                answered += count
+                if count < BATCH_SIZE:
+                    break
+        finally:
+            session.close()
+    return answered
+
+
+@huey.task(retries=3, retry_delay=30)
+def drain_mail_requests() -> None:
+    """Answer mail requests now (queued after every commit that added one)."""
+    answer_mail_requests()
+
+
 @huey.periodic_task(crontab(minute="*"))
 def drain_outbox_every_minute() -> None:
-    """Retries, and mail whose kick was lost (e.g. the job store was down)."""
+    """Retries, and mail or requests whose kick was lost (e.g. the job store was down)."""
+    answer_mail_requests()
     deliver_outbox()
 
 
-# -- queue a drain after each commit that added mail -------------------------------
+# -- queue a drain after each commit that added mail or a mail request -------------
 
 
-def _count_mail(session: Session, count: int) -> None:
+def _count_new(session: Session, table: str, count: int) -> None:
     if count:
-        session.info[_PENDING_MAIL] = session.info.get(_PENDING_MAIL, 0) + count
+        pending = session.info.setdefault(_PENDING, {})
+        pending[table] = pending.get(table, 0) + count
 
 
-def _note_new_mail(session: Session, _context: object, _instances: object) -> None:
-    _count_mail(session, sum(isinstance(obj, OutboxMail) for obj in session.new))
+def _note_new_rows(session: Session, _context: object, _instances: object) -> None:
+    for model in (OutboxMail, MailRequest):
+        _count_new(session, model.__tablename__, sum(isinstance(o, model) for o in session.new))
 
 
 def _note_bulk_insert(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if state.is_insert and getattr(table, "name", None) == OutboxMail.__tablename__:
         params = state.parameters
-        _count_mail(state.session, len(params) if isinstance(params, list) else 1)
+        _count_new(
+            state.session, OutboxMail.__tablename__, len(params) if isinstance(params, list) else 1
+        )
 
 
 def _kick_after_commit(session: Session) -> None:
-    """Queue a drain; for a large batch several, so that parallel workers share it."""
-    count = session.info.pop(_PENDING_MAIL, 0)
-    if not count:
-        return
+    """Queue the drains; for a large batch of mail several, so that parallel workers share it."""
+    pending = session.info.pop(_PENDING, {})
+    mail, requests = (
+        pending.get(OutboxMail.__tablename__, 0),
+        pending.get(MailRequest.__tablename__, 0),
+    )
     try:
-        for _ in range(min(DRAIN_FANOUT, math.ceil(count / BATCH_SIZE))):
+        if requests:
+            drain_mail_requests()
+        for _ in range(min(DRAIN_FANOUT, math.ceil(mail / BATCH_SIZE))):
             drain_outbox()
     except Exception:  # the job store being down must not fail the committed change
-        log.exception("could not queue drain_outbox; the periodic run will send the mail")
+        log.exception("could not queue a drain; the periodic run will do the work")
 
 
 def _forget_after_rollback(session: Session, previous: SessionTransaction) -> None:
     if not previous.nested:
-        session.info.pop(_PENDING_MAIL, None)
+        session.info.pop(_PENDING, None)
 
 
 def _listen_once(target: Any, name: str, handler: Callable[..., None]) -> None:
@@ -190,7 +234,7 @@ def init_app(app: Flask) -> None:
     from flask_sqlalchemy.session import Session as FlaskSession
 
     configure_huey(huey, app.config["WALLET_SETTINGS"])
-    _listen_once(FlaskSession, "before_flush", _note_new_mail)
+    _listen_once(FlaskSession, "before_flush", _note_new_rows)
     _listen_once(FlaskSession, "do_orm_execute", _note_bulk_insert)
     _listen_once(FlaskSession, "after_commit", _kick_after_commit)
     _listen_once(FlaskSession, "after_soft_rollback", _forget_after_rollback)

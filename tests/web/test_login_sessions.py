@@ -206,17 +206,12 @@ def test_a_password_reset_ends_every_session(app: Flask, client: FlaskClient) ->
 
     stranger = _browser(app, address="198.51.100.8")
     post_form(stranger, "/password/reset", {"email": user.email})
-    _run_queued_jobs()
     reset = link_in(mails("password_reset", user.email)[-1], "reset_url")
     assert post_form(stranger, reset, {"password": STRONG, "confirm": STRONG}).status_code == 302
 
     assert not _is_logged_in(phone)
     assert not _is_logged_in(_replay(app, session=saved[SESSION]))
     assert not _is_logged_in(_replay(app, remember_token=saved[REMEMBER]))
-
-
-def _run_queued_jobs() -> None:
-    """Mail requests are decided by a job; run what is queued (nothing yet needs it)."""
 
 
 def test_a_session_left_unused_for_a_day_ends(app: Flask, client: FlaskClient) -> None:

@@ -3,7 +3,7 @@
 from wallet.models.accounts import EmailAddress, Token, TokenPurpose, User
 from wallet.models.blobs import Blob
 from wallet.models.issuing import Award, AwardBatch, AwardState, BadgeClass, BadgeKind, Issuer
-from wallet.models.outbox import MailStatus, OutboxMail
+from wallet.models.outbox import MailRequest, MailRequestKind, MailStatus, OutboxMail
 from wallet.models.sessions import LoginSession
 
 __all__ = [
@@ -16,6 +16,8 @@ __all__ = [
     "EmailAddress",
     "Issuer",
     "LoginSession",
+    "MailRequest",
+    "MailRequestKind",
     "MailStatus",
     "OutboxMail",
     "Token",

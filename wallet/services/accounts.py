@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from wallet.models import EmailAddress, Token, TokenPurpose, User
 from wallet.openbadges.hashing import normalise_email
-from wallet.security import hash_password, hash_token, needs_rehash, new_token, verify_password
+from wallet.security import hash_password, needs_rehash, verify_password
 from wallet.services.errors import ServiceError, TokenInvalidError, ValidationError
 from wallet.services.login_sessions import end_all_sessions
-from wallet.services.outbox import queue_mail
+from wallet.services.outbox import address_limit_reached, queue_mail
 from wallet.services.passwords import check_password
 from wallet.services.tokens import consume_token, find_token, issue_token, spend_token
 
@@ -224,20 +224,19 @@ def activate_account(session: Session, raw_token: str, now: datetime) -> User:
 
 
 def resend_activation(session: Session, email: str, base_url: str, now: datetime) -> None:
-    """Mail a fresh activation link if ``email`` has an account waiting for it.
-
-    Silent either way, so the answer never tells whether the address is known.
-    """
+    """Mail a fresh activation link if ``email`` has an account waiting for it; silent otherwise."""
     user = find_user_by_email(session, email)
-    if user is not None and not user.is_activated:
+    if user is not None:
+        send_activation_again(session, user, base_url, now)
+
+
+def send_activation_again(session: Session, user: User, base_url: str, now: datetime) -> None:
+    """A fresh activation link for ``user`` if still inactive, unless the address has
+    had its share of activation mails lately."""
+    if user.is_activated:
+        return
+    if not address_limit_reached(session, user.email, (_ACTIVATION.template,), now):
         queue_activation(session, user, base_url, now)
-    else:
-        equalise_work()
-
-
-def equalise_work() -> None:
-    """Roughly the CPU an issued token costs, for the branch that issues none."""
-    hash_token(new_token())
 
 
 def log_in(session: Session, email: str, password: str) -> User:
@@ -259,10 +258,12 @@ def log_in(session: Session, email: str, password: str) -> User:
 def request_password_reset(
     session: Session, email: str, locale: str, base_url: str, now: datetime
 ) -> None:
-    """Mail a one-hour reset link when ``email`` has an account; silent otherwise."""
+    """Mail a reset link when ``email`` has an account; silent otherwise.
+
+    Also silent once the account's address had its share of reset mails.
+    """
     user = find_user_by_email(session, email)
-    if user is None:
-        equalise_work()
+    if user is None or address_limit_reached(session, user.email, (_RESET.template,), now):
         return
     _mail_link(
         session,
@@ -347,14 +348,13 @@ def request_add_email(
 ) -> None:
     """Mail a verification link to ``email`` for ``user``.
 
-    If the address already belongs to someone, nothing is sent and the answer is
-    the same: whether an address has an account is not revealed.
+    Nothing is sent if the address already belongs to someone, or had its share
+    of confirmation mails; the student's answer is the same either way.
     """
     email = normalise_email(email)
-    if email in user.verified_emails:
+    if email in user.verified_emails or find_user_by_email(session, email) is not None:
         return
-    if find_user_by_email(session, email) is not None:
-        equalise_work()
+    if address_limit_reached(session, email, (_ADD_EMAIL.template,), now):
         return
     _mail_link(
         session,

@@ -23,13 +23,13 @@ from wallet.services.accounts import (
     AccountExistsError,
     attach_email,
     create_account,
-    equalise_work,
     find_user_by_email,
     log_in,
-    queue_activation,
+    send_activation_again,
 )
 from wallet.services.badges import AwardRevokedError, accept_award
 from wallet.services.errors import PermissionDeniedError, ServiceError, TokenInvalidError
+from wallet.services.outbox import address_limit_reached
 from wallet.services.tokens import find_token
 
 TERMS_VERSION = "2026-04"
@@ -173,26 +173,27 @@ def resend_claim(
     """Mail fresh claim links for the awards still waiting at ``email``.
 
     If the address has an account that was never activated, the activation mail
-    is sent again instead (that is what blocks the student). Silent either way.
+    is sent again instead (that is what blocks the student). Links mailed before
+    keep working. Silent either way, and once the address had its share of mail.
     """
     email = normalise_email(email)
     user = find_user_by_email(session, email)
     if user is not None and not user.is_activated:
-        queue_activation(session, user, base_url, now)
+        send_activation_again(session, user, base_url, now)
+        return
+    if address_limit_reached(session, email, (issuing.AWARD_NOTICE,), now):
         return
     awards = session.scalars(
-        select(Award).where(
+        select(Award.id).where(
             Award.recipient_email == email,
             Award.state == AwardState.OFFERED,
             Award.revoked_at.is_(None),
         )
     ).all()
-    if not awards:
-        equalise_work()
-    for award in awards:  # mail 1 again, written by the issuing service
+    for award_id in awards:  # mail 1 again, written by the issuing service
         issuing.resend_claim(
             session,
-            award.id,
+            award_id,
             base_url=base_url,
             claim_lifetime=timedelta(days=lifetime_days),
             timezone=timezone,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -19,6 +19,10 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 # A claimed mail is not due again for this long: if its worker dies, another retries it.
 CLAIM_LEASE = timedelta(minutes=15)
+
+# However often someone asks, at most this many mails of one kind reach one address
+# in each window: enough for a student who lost the first mail, too few to flood them.
+ADDRESS_LIMITS = ((timedelta(hours=1), 3), (timedelta(days=1), 10))
 
 Send = Callable[[Envelope], EmailMessage]
 # Delivery writes with Core statements: one cheap UPDATE per mail, no identity map.
@@ -37,6 +41,21 @@ def queue_mail(
     session.add(mail)
     session.flush()
     return mail
+
+
+def address_limit_reached(
+    session: Session, to_email: str, templates: Collection[str], now: datetime
+) -> bool:
+    """True when ``to_email`` got as many of these mails lately as ``ADDRESS_LIMITS`` allow."""
+    oldest = now - max(window for window, _most in ADDRESS_LIMITS)
+    sent = session.scalars(
+        select(OutboxMail.created_at).where(
+            OutboxMail.to_email == to_email,
+            OutboxMail.template.in_(templates),
+            OutboxMail.created_at > oldest,
+        )
+    ).all()
+    return any(sum(at > now - window for at in sent) >= most for window, most in ADDRESS_LIMITS)
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -32,8 +32,8 @@ from wallet.forms.accounts import (
     show_error,
 )
 from wallet.i18n import LOCALE_COOKIE, LOCALES
-from wallet.models import TokenPurpose
-from wallet.services import accounts, login_sessions
+from wallet.models import MailRequestKind, TokenPurpose
+from wallet.services import accounts, login_sessions, mail_requests
 from wallet.services.claims import sign_in
 from wallet.services.errors import TokenInvalidError, ValidationError
 from wallet.views.common import (
@@ -122,8 +122,8 @@ def activate(token: str) -> Page:
 def resend_activation() -> Page:
     form = EmailForm()
     if form.validate_on_submit():
-        accounts.resend_activation(
-            db.session(), form.email.data or "", app_settings().base_url, utcnow()
+        mail_requests.request_mail(
+            db.session(), MailRequestKind.ACTIVATION, form.email.data or "", str(get_locale())
         )
         db.session.commit()
         flash(
@@ -138,12 +138,8 @@ def resend_activation() -> Page:
 def request_reset() -> Page:
     form = EmailForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(
-            db.session(),
-            form.email.data or "",
-            str(get_locale()),
-            app_settings().base_url,
-            utcnow(),
+        mail_requests.request_mail(
+            db.session(), MailRequestKind.PASSWORD_RESET, form.email.data or "", str(get_locale())
         )
         db.session.commit()
         flash(_("If an account uses this address, we have sent it a link to set a new password."))
@@ -241,8 +237,9 @@ def add_email() -> Page:
     form = AddEmailForm()
     if form.validate_on_submit():
         email = form.email.data or ""
-        accounts.request_add_email(
-            db.session(), signed_in_user(), email, app_settings().base_url, utcnow()
+        user = signed_in_user()
+        mail_requests.request_mail(
+            db.session(), MailRequestKind.ADD_EMAIL, email, user.locale, user_id=user.id
         )
         db.session.commit()
         flash(_("We have sent a confirmation link to %(email)s.", email=email))

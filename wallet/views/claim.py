@@ -14,9 +14,9 @@ from wallet.db import utcnow
 from wallet.extensions import db, limiter
 from wallet.forms.accounts import message_for, show_error
 from wallet.forms.claim import ActionForm, EmailForm, RegisterForm, TermsForm
-from wallet.models import User
+from wallet.models import MailRequestKind, User
 from wallet.security import hash_token
-from wallet.services import claims
+from wallet.services import claims, mail_requests
 from wallet.services.accounts import AccountExistsError
 from wallet.services.badges import AwardDecidedError, AwardRevokedError
 from wallet.services.errors import TokenInvalidError, ValidationError
@@ -167,14 +167,8 @@ def _decide(token: str, action: claims.ClaimAction) -> Page:
 def resend() -> Page:
     form = EmailForm()
     if form.validate_on_submit():
-        settings = app_settings()
-        claims.resend_claim(
-            db.session(),
-            form.email.data or "",
-            settings.base_url,
-            utcnow(),
-            settings.claim_token_days,
-            settings.timezone,
+        mail_requests.request_mail(
+            db.session(), MailRequestKind.CLAIM, form.email.data or "", str(get_locale())
         )
         db.session.commit()
         flash(_("If a badge is waiting for this address, we have sent the mail again."))

@@ -77,9 +77,12 @@ def resend_claim(
     timezone: str = "Asia/Tokyo",
     now: datetime | None = None,
 ) -> Award:
-    """Mail 1 again with a fresh claim link; earlier links stop working.
+    """Mail 1 again with a fresh claim link; links mailed before keep working.
 
-    Only while the award waits to be claimed and is not revoked.
+    Only while the award waits to be claimed and is not revoked. Retiring the
+    earlier links would let anyone who asks for a re-send break the link in the
+    student's first mail; they stop working when the award is accepted,
+    declined or revoked.
     """
     now = now or utcnow()
     award = get_award(session, award_id)
@@ -87,7 +90,6 @@ def resend_claim(
         raise IssuingError("award_revoked")
     if not award.is_offered:
         raise IssuingError("award_claimed")
-    _retire_claim_tokens(session, award.id, now)
     offer_claims(
         session,
         [award],

@@ -7,7 +7,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 # argon2id, RFC 9106 "second recommended" profile (64 MiB, t=3, p=4).
 password_hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4)
@@ -57,6 +57,11 @@ def init_security_headers(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["X-Frame-Options"] = "DENY"
+        if "Cache-Control" not in response.headers and request.endpoint != "static":
+            # private unless a page says otherwise (the public Open Badges documents
+            # and images do): no shared or back-button cache may keep a page with a
+            # student's badges, name or address
+            response.headers["Cache-Control"] = "no-store"
         if production:
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         return response

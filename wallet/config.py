@@ -45,8 +45,6 @@ class Settings:
     timezone: str = "Asia/Tokyo"
     default_locale: str = "ja"
     claim_token_days: int = 90
-    activation_token_hours: int = 24
-    reset_token_minutes: int = 60
     # mail
     mail_from: str = "Open Badge Wallet <noreply@wallet.invalid>"
     smtp_host: str = ""

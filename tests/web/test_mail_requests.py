@@ -11,6 +11,7 @@ import statistics
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -98,10 +99,10 @@ def test_known_and_unknown_addresses_get_the_same_page(
     assert without_csrf(known.text) == without_csrf(unknown.text)
 
 
-@pytest.fixture(scope="module")
-def committing_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+@pytest.fixture
+def committing_app(tmp_path: Path) -> Iterator[Flask]:
     """Timing needs real commits: a known address used to write (and sync) more."""
-    with fresh_app(tmp_path_factory.mktemp("timing")) as app:
+    with fresh_app(tmp_path) as app:
         with app.app_context():
             UserFactory(email=KNOWN)
             UserFactory(email=WAITING, inactive=True)

@@ -17,7 +17,7 @@ from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy.orm import Session
 
 from tests.smtp import SMTPServer
-from wallet import create_app
+from wallet import create_app, jobs
 from wallet import extensions as ext
 from wallet.config import Settings
 from wallet.db import Base
@@ -76,7 +76,13 @@ class _ConnectionBoundSession(FlaskSQLAlchemySession):
 
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Session]:
-    """``ext.db.session`` bound to one connection whose transaction is rolled back."""
+    """``ext.db.session`` bound to one connection whose transaction is rolled back.
+
+    The job queue is process-wide: a browser module's live server leaves it in
+    immediate mode, which would deliver (and empty) this test's mail on commit.
+    So every test starts on the test app's own job store.
+    """
+    jobs.configure_huey(jobs.huey, app.config["WALLET_SETTINGS"])
     with app.app_context():
         connection = ext.db.engine.connect()
         transaction = connection.begin()

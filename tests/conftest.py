@@ -78,11 +78,12 @@ class _ConnectionBoundSession(FlaskSQLAlchemySession):
 def db_session(app: Flask) -> Iterator[Session]:
     """``ext.db.session`` bound to one connection whose transaction is rolled back.
 
-    The job queue is process-wide: a browser module's live server leaves it in
-    immediate mode, which would deliver (and empty) this test's mail on commit.
-    So every test starts on the test app's own job store.
+    The job queue and the limiter are process-wide, and a browser module's live
+    server leaves them set for itself: the queue immediate (a commit would deliver
+    and empty this test's mail), the limits off. So every test takes them back.
     """
     jobs.configure_huey(jobs.huey, app.config["WALLET_SETTINGS"])
+    ext.limiter.enabled = bool(app.config["RATELIMIT_ENABLED"])
     with app.app_context():
         connection = ext.db.engine.connect()
         transaction = connection.begin()

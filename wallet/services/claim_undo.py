@@ -146,7 +146,7 @@ def undo_added_address(
     fresh mail 1; the account owner is told. The account's other addresses and
     awards are untouched.
     """
-    token = find_token(session, raw_token, TokenPurpose.UNDO_ADD_EMAIL, now)
+    token = _locked(session, find_token(session, raw_token, TokenPurpose.UNDO_ADD_EMAIL, now), now)
     undo, address = _address_undo(session, token)
     session.execute(
         update(Token)
@@ -176,6 +176,19 @@ def undo_added_address(
             )
     _queue_removed_notice(session, undo, base_url)
     return undo
+
+
+def _locked(session: Session, token: Token, now: datetime) -> Token:
+    """``token`` with its row locked: a second click waits here, then finds it spent."""
+    locked = session.scalar(
+        select(Token)
+        .where(Token.id == token.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None or not locked.is_usable(now):
+        raise TokenInvalidError()
+    return locked
 
 
 def _return_award(award: Award, share_id: str) -> None:

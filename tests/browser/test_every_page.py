@@ -77,6 +77,8 @@ class World:
     add_email: str
     revocable_award_id: int
     registrations: dict[tuple[str, str], str]
+    undo: str  # shown, never used
+    undos: dict[tuple[str, str], str]  # one per walk: each is used
     mails: dict[str, str] = field(default_factory=dict)  # locale -> outbox file name
 
 
@@ -172,6 +174,33 @@ def _seed(live: LiveServer) -> World:
                 email = f"new-{role}-{lang}@shizuoka.ac.jp"
                 fresh = AwardFactory(badge_class=hosted, recipient_email=email, locale=lang)
                 registrations[(role, lang)] = claim(fresh.id, email)
+        borrower = UserFactory(name="浜松 次郎（共用パソコンでログインしたまま）")
+
+        def undo(address: str) -> str:
+            """An address a claim link added to ``borrower``, and the link that takes it back."""
+            borrower.emails.append(EmailAddress(email=address, verified_at=now))
+            taken = AwardFactory(
+                badge_class=hosted,
+                recipient_email=address,
+                state=AwardState.ISSUED,
+                user_id=borrower.id,
+                accepted_at=now,
+                issued_at=now,
+            )
+            return issue_token(
+                session,
+                purpose=TokenPurpose.UNDO_ADD_EMAIL,
+                email=address,
+                lifetime=timedelta(days=30),
+                user_id=borrower.id,
+                award_id=taken.id,
+            )
+
+        undos = {
+            (role, lang): undo(f"taken-{role}-{lang}@example.jp")
+            for role in ROLES
+            for lang in LANGS
+        }
         world = World(
             student_email=LONG_EMAIL,
             staff_email=staff.email,
@@ -204,6 +233,8 @@ def _seed(live: LiveServer) -> World:
             ),
             revocable_award_id=revocable.id,
             registrations=registrations,
+            undo=undo(LONG_EMAIL.replace("hanako", "hanako.private")),
+            undos=undos,
         )
         session.commit()
         world.mails = {lang: _write_mail(live, lang) for lang in LANGS}
@@ -243,6 +274,23 @@ MAIL_CONTEXTS: dict[str, dict[str, object]] = {
         "recipient_name": "静岡 花子",
         "verify_url": "http://127.0.0.1/account/emails/verify/" + "D" * 43,
         "hours": 24,
+    },
+    "address_added": {
+        "recipient_name": "静岡 花子（しずおか はなこ）",
+        "account_name": "浜松 次郎（共用パソコンでログインしたまま）",
+        "badge_name": LONG_JA,
+        "badge_name_en": LONG_EN,
+        "issuer_name": "国立大学法人静岡大学 全学教育基盤機構",
+        "issuer_name_en": "Centre for Mathematical and Data Science Education",
+        "added_at": "2026-07-01T06:04:00+00:00",
+        "undo_url": "http://127.0.0.1/claim/undo/" + "E" * 43,
+        "days": 30,
+    },
+    "address_removed": {
+        "recipient_name": "浜松 次郎",
+        "address": LONG_EMAIL,
+        "badges": [{"badge_name": LONG_JA, "badge_name_en": LONG_EN}],
+        "account_url": "http://127.0.0.1/account",
     },
 }
 
@@ -312,6 +360,12 @@ def _register(page: Page, world: World, base: str, role: str, lang: str) -> None
     expect(page).to_have_url(re.compile(r"/claim/registered$"))
 
 
+def _undo(page: Page, world: World, base: str, role: str, lang: str) -> None:
+    page.goto(f"{base}/claim/undo/{world.undos[(role, lang)]}")
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/claim/undone$"))
+
+
 def _award(state: str) -> Callable[[World], str]:
     return lambda w: f"/wallet/badges/{w.student_awards[state]}"
 
@@ -340,6 +394,9 @@ VISITS: list[Visit] = [
     Visit("claim.register", "register", _terms_then_register),
     Visit("claim.registered", "registered", _register),
     Visit("claim.resend", "claim resend", _goto(lambda w: "/claim/resend")),
+    Visit("claim.undo_add_email", "undo", _goto(lambda w: f"/claim/undo/{w.undo}")),
+    Visit("claim.undo_add_email", "undo: bad link", _goto(lambda w: "/claim/undo/nope")),
+    Visit("claim.undone", "undone", _undo),
     Visit("wallet.index", "wallet", _goto(lambda w: "/wallet")),
     *(
         Visit("wallet.show_badge", f"badge: {state}", _goto(_award(state)))

@@ -1,4 +1,4 @@
-"""Mail 1 and mail 2 as the recipient reads them, in Japanese and in English."""
+"""The mails as their recipients read them, in Japanese and in English."""
 
 from __future__ import annotations
 
@@ -101,6 +101,77 @@ def test_badge_issued_in_both_languages(mail_settings: Settings) -> None:
     assert BADGE_URL in message_part(ja, "plain")
     assert ("View your badge", BADGE_URL) in html_links(message_part(en, "html"))
     assert ("バッジを確認する", BADGE_URL) in html_links(message_part(ja, "html"))
+
+
+UNDO_URL = "http://wallet.test/claim/undo/secret-undo-token"
+
+
+def added_context(**changes: Any) -> dict[str, Any]:
+    context = {
+        **issued_context(),
+        "account_name": "浜松 次郎",
+        "added_at": "2026-07-01T06:04:00+00:00",
+        "undo_url": UNDO_URL,
+        "days": 30,
+    }
+    del context["badge_url"]
+    return {**context, **changes}
+
+
+def test_address_added_notice_in_japanese(mail_settings: Settings) -> None:
+    message = render(mail_settings, "address_added", "ja", added_context())
+
+    assert (
+        message["Subject"] == "メールアドレスがオープンバッジウォレットのアカウントに追加されました"
+    )
+    text = message_part(message, "plain")
+    assert "静岡 花子 様" in text
+    assert "浜松 次郎 さんのオープンバッジウォレットのアカウントに追加されました" in text
+    assert "hanako@shizuoka.ac.jp" in text
+    assert "2026年7月1日 15:04（日本標準時）" in text  # 06:04 UTC, shown in Asia/Tokyo
+    assert "データサイエンス基礎" in text
+    assert "30日間" in text
+    assert UNDO_URL in text
+    assert "破棄してください" not in text  # "ignore this mail" is the wrong advice here
+    html = message_part(message, "html")
+    assert ("心当たりがないので取り消す", UNDO_URL) in html_links(html)
+    assert "破棄してください" not in html
+
+
+def test_address_added_notice_in_english(mail_settings: Settings) -> None:
+    message = render(mail_settings, "address_added", "en", added_context(recipient_name=""))
+
+    assert message["Subject"] == "Your email address was added to an Open Badge Wallet account"
+    text = message_part(message, "plain")
+    assert text.startswith("Hello,")  # the award had no name
+    assert "the Open Badge Wallet account of 浜松 次郎" in text
+    assert "July 1, 2026 3:04\u202fPM (Japan Standard Time)" in text
+    assert "Badge: Data Science Basics" in text
+    assert "works once and for 30 days" in text
+    assert ("This was not me: undo it", UNDO_URL) in html_links(message_part(message, "html"))
+
+
+def test_address_removed_notice_in_both_languages(mail_settings: Settings) -> None:
+    context = {
+        "recipient_name": "浜松 次郎",
+        "address": "hanako@example.jp",
+        "badges": [{k: v for k, v in issued_context().items() if k.startswith("badge_name")}],
+        "account_url": "http://wallet.test/account",
+    }
+    ja = render(mail_settings, "address_removed", "ja", context)
+    en = render(mail_settings, "address_removed", "en", context)
+
+    assert (
+        ja["Subject"] == "オープンバッジウォレットのアカウントからメールアドレスが取り除かれました"
+    )
+    assert en["Subject"] == "An email address was removed from your Open Badge Wallet account"
+    ja_text = message_part(ja, "plain")
+    assert "浜松 次郎 様" in ja_text
+    assert "hanako@example.jp" in ja_text
+    assert "- データサイエンス基礎" in ja_text
+    assert "- Data Science Basics" in message_part(en, "plain")
+    account = ("Account settings", "http://wallet.test/account")
+    assert account in html_links(message_part(en, "html"))
 
 
 def test_badge_text_is_escaped_in_html(mail_settings: Settings) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from tests.accounts_support import log_in, make_claim
 from tests.factories import PASSWORD, AwardFactory, BadgeClassFactory, IssuerFactory, UserFactory
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, post_form
 from wallet.mail import Envelope, FolderTransport, render_message
 from wallet.mail.folder import message_part
 from wallet.models import AwardState, OutboxMail
@@ -273,6 +273,23 @@ MAILS: dict[str, dict[str, object]] = {
     "activation": {"recipient_name": hostile("氏名"), "activate_url": "http://wallet.test/a"},
     "password_reset": {"recipient_name": hostile("氏名"), "reset_url": "http://wallet.test/r"},
     "add_email": {"recipient_name": hostile("氏名"), "verify_url": "http://wallet.test/v"},
+    "address_added": {
+        "recipient_name": hostile("氏名"),
+        "account_name": hostile("氏名"),
+        "badge_name": hostile("名前"),
+        "badge_name_en": hostile("Name "),
+        "issuer_name": hostile("大学"),
+        "issuer_name_en": hostile("University "),
+        "added_at": "2026-07-01T06:04:00+00:00",
+        "undo_url": "http://wallet.test/claim/undo/u",
+        "days": 30,
+    },
+    "address_removed": {
+        "recipient_name": hostile("氏名"),
+        "address": "hanako@example.jp",
+        "badges": [{"badge_name": hostile("名前"), "badge_name_en": hostile("Name ")}],
+        "account_url": "http://wallet.test/account",
+    },
 }
 EXPECTED = {
     "ja": [hostile("氏名"), hostile("名前"), hostile("大学")],
@@ -319,3 +336,23 @@ def test_the_dev_outbox_shows_a_mail_literally(app: Flask, client: FlaskClient) 
         assert_inert(page, hostile("氏名"), hostile("名前"), where="dev outbox")
     finally:
         path.unlink()
+
+
+def test_an_added_address_notice_and_its_undo_page_show_the_account_name_literally(
+    app: Flask, client: FlaskClient, db_session: Session, world: Hostile
+) -> None:
+    """The account's name is whatever its holder typed; the mailbox owner reads it."""
+    assert log_in(client, world.student_email, PASSWORD).status_code == 302
+    _award, raw = make_claim(recipient_email="owner@example.jp")
+    added = post_form(client, f"/claim/{raw}/add-email", {}, page=f"/claim/{raw}")
+    assert added.status_code == 302
+    mail = db_session.scalar(select(OutboxMail).where(OutboxMail.template == "address_added"))
+    assert mail is not None
+    message = render_message(
+        Envelope(mail.id, mail.template, mail.to_email, mail.locale, mail.context, mail.created_at),
+        app.config["WALLET_SETTINGS"],
+    )
+    assert_inert(message_part(message, "html"), hostile("氏名"), where="address_added mail")
+    assert hostile("氏名") in message_part(message, "plain")
+    undo = str(mail.context["undo_url"]).removeprefix("http://wallet.test")
+    assert_inert(_get(client, undo), hostile("氏名"), where="undo page")

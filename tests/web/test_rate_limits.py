@@ -103,6 +103,10 @@ def _claim_add_email(client: FlaskClient, lang: str) -> Hit:
     return _form(client, f"/claim/{raw}/add-email", {}, page="/account")
 
 
+def _claim_undo(client: FlaskClient, lang: str) -> Hit:
+    return _form(client, "/claim/undo/not-a-token", {}, page="/")  # 404, still counted
+
+
 def _claim_resend(client: FlaskClient, lang: str) -> Hit:
     return _form(client, "/claim/resend", {"email": GHOST})
 
@@ -128,6 +132,7 @@ TARGETS: dict[str, Callable[[FlaskClient, str], Hit]] = {
     "claim.accept": _claim_accept,
     "claim.add_email": _claim_add_email,
     "claim.resend": _claim_resend,
+    "claim.undo_add_email": _claim_undo,
     "wallet.accept": _wallet_decision("accept"),
     "wallet.decline": _wallet_decision("decline"),
 }

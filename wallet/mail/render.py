@@ -7,7 +7,7 @@ workers render too. See docs/mail.md for the template format.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email import policy
@@ -16,7 +16,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import current_app
 from flask_babel import force_locale, format_date, gettext
 from jinja2 import TemplateError
@@ -90,6 +92,29 @@ def _format_iso_date(value: object) -> str:
     return str(format_date(day, format="long"))
 
 
+def _moment_formatter(locale: str, zone: ZoneInfo) -> Callable[[object], str]:
+    """``format_datetime(iso)``: a UTC moment written out in the site's time zone."""
+
+    def moment_text(value: object) -> str:
+        try:
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        local = moment.astimezone(zone)
+        return str(
+            gettext(
+                "%(date)s %(time)s (%(zone)s)",
+                date=babel_dates.format_date(local, "long", locale=locale),
+                time=babel_dates.format_time(local, "short", tzinfo=zone, locale=locale),
+                zone=babel_dates.format_time(local, "zzzz", tzinfo=zone, locale=locale),
+            )
+        )
+
+    return moment_text
+
+
 def render_message(
     envelope: Envelope, settings: Settings, *, now: datetime | None = None
 ) -> EmailMessage:
@@ -106,6 +131,7 @@ def render_message(
             "to_email": envelope.to_email,
             "localized": _localized(locale),
             "format_date": _format_iso_date,
+            "format_datetime": _moment_formatter(locale, ZoneInfo(settings.timezone)),
             "site_name": gettext("Open Badge Wallet"),
             "base_url": settings.base_url,
         }

@@ -74,6 +74,7 @@ class TokenPurpose(enum.StrEnum):
     ACTIVATE = "activate"
     RESET = "reset"
     ADD_EMAIL = "add_email"
+    UNDO_ADD_EMAIL = "undo_add_email"  # "not me": takes back an address a claim link added
 
 
 class Token(Base):

@@ -4,6 +4,7 @@ The claim token proves that whoever holds it reads the award's mailbox. It
 stays usable until the award is accepted or declined (or it expires), so
 clicking mail 1 twice is harmless. A first-time student registers from it; the
 award is marked with the new account and accepted at their first login.
+Adding the address to another account is undone from the mailbox (``claim_undo``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from wallet.services.accounts import (
     send_activation_again,
 )
 from wallet.services.badges import AwardRevokedError, accept_award
+from wallet.services.claim_undo import queue_address_added
 from wallet.services.errors import PermissionDeniedError, ServiceError, TokenInvalidError
 from wallet.services.outbox import address_limit_reached
 from wallet.services.tokens import find_token
@@ -131,12 +133,22 @@ def accept_claim(
 def add_email_and_accept(
     session: Session, raw_token: str, user: User, base_url: str, now: datetime
 ) -> Award:
-    """Logged in as another account: the link proves the address, so add it and accept."""
+    """Logged in as another account: the link proves the address, so add it and accept.
+
+    Whoever was logged in may not be the mailbox's owner (a shared computer), so
+    an address new to the account is told, with a link that undoes it.
+    """
     claim = open_claim(session, raw_token, now)
     if claim.owner is not None and claim.owner.id != user.id:
         raise AccountExistsError(field="email")
+    offered_to = claim.award.recipient_name  # acceptance replaces it with the account's name
     attach_email(session, user, claim.email, now)
-    return accept_award(session, user, claim.award.id, base_url, now)
+    award = accept_award(session, user, claim.award.id, base_url, now)
+    if claim.owner is None:
+        queue_address_added(
+            session, user, award, recipient_name=offered_to, base_url=base_url, now=now
+        )
+    return award
 
 
 ClaimAction = Callable[[Session, str, User, str, datetime], Award]

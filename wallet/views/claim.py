@@ -1,8 +1,12 @@
-"""The link in mail 1: terms, registration, confirmation, or accepting into an account."""
+"""The link in mail 1: terms, registration, confirmation, or accepting into an account.
+
+Also the link in the notice a claim link sends when it adds its address to the
+account someone was logged in as: it takes the address and its badges back.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import get_locale
@@ -16,7 +20,7 @@ from wallet.forms.accounts import message_for, show_error
 from wallet.forms.claim import ActionForm, EmailForm, RegisterForm, TermsForm
 from wallet.models import MailRequestKind, User
 from wallet.security import hash_token
-from wallet.services import claims, mail_requests
+from wallet.services import claim_undo, claims, mail_requests
 from wallet.services.accounts import AccountExistsError
 from wallet.services.badges import AwardDecidedError, AwardRevokedError
 from wallet.services.errors import TokenInvalidError, ValidationError
@@ -26,6 +30,7 @@ bp = Blueprint("claim", __name__)
 Page = str | tuple[str, int] | Response
 LIMIT = "10 per minute"
 TERMS_KEY = "claim_terms"
+UNDONE_KEY = "undone_email"
 
 
 def _user() -> User | None:
@@ -174,3 +179,36 @@ def resend() -> Page:
         flash(_("If a badge is waiting for this address, we have sent the mail again."))
         return redirect(url_for("claim.resend"))
     return render_template("claim/resend.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/claim/undo/<token>", methods=["GET", "POST"])
+@limiter.limit(LIMIT, methods=["POST"])
+def undo_add_email(token: str) -> Page:
+    """No login: the link in the notice proves the mailbox, as the claim link did."""
+    form = ActionForm()
+    try:
+        if form.validate_on_submit():
+            settings = app_settings()
+            undo = claim_undo.undo_added_address(
+                db.session(),
+                token,
+                base_url=settings.base_url,
+                claim_lifetime=timedelta(days=settings.claim_token_days),
+                timezone=settings.timezone,
+                now=utcnow(),
+            )
+            db.session.commit()
+            session[UNDONE_KEY] = {"email": undo.email, "mailed": undo.has_new_claims}
+            return redirect(url_for("claim.undone"))
+        undo = claim_undo.open_undo(db.session(), token, utcnow())
+    except TokenInvalidError:
+        return render_template("claim/undo_invalid.html"), 404
+    return render_template("claim/undo.html", undo=undo, form=form)
+
+
+@bp.get("/claim/undone")
+def undone() -> Page:
+    undone = session.get(UNDONE_KEY)
+    if not undone:
+        return redirect(url_for("public.home"))
+    return render_template("claim/undone.html", undone=undone, form=ActionForm())

@@ -33,6 +33,7 @@ from wallet.services.issuing.batches import (
     AWARD_NOTICE,
     issue_awards,
     list_batches,
+    new_share_ids,
     preview_completers,
 )
 from wallet.services.issuing.errors import IssuingError
@@ -55,6 +56,7 @@ __all__ = [
     "list_awards",
     "list_badge_classes",
     "list_batches",
+    "new_share_ids",
     "parse_tags",
     "preview_completers",
     "resend_claim",

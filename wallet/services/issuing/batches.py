@@ -53,7 +53,7 @@ def _awarded_emails(session: Session, badge_class_id: int) -> set[str]:
     )
 
 
-def _new_share_ids(session: Session, count: int) -> list[str]:
+def new_share_ids(session: Session, count: int) -> list[str]:
     """``count`` short share ids unused so far (drawn again on the rare collision)."""
     chosen: set[str] = set()
     while len(chosen) < count:
@@ -127,7 +127,7 @@ def issue_awards(
             expires_at=expires_at,
             created_at=now,
         )
-        for row, share_id in zip(fresh, _new_share_ids(session, len(fresh)), strict=True)
+        for row, share_id in zip(fresh, new_share_ids(session, len(fresh)), strict=True)
     ]
     try:
         with session.begin_nested():

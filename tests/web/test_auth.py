@@ -16,14 +16,9 @@ from werkzeug.test import TestResponse
 
 from tests.accounts_support import STRONG, link_in, log_in, mails, without_csrf
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import csrf_token, post_form
+from tests.helpers import csrf_token, post_form, similar
 from wallet.extensions import limiter
 from wallet.security import verify_password
-
-
-def similar(a: float, b: float) -> bool:
-    """Within 3x of each other, or both below the noise of a shared machine (10 ms apart)."""
-    return 1 / 3 < a / b < 3 or abs(a - b) < 0.010
 
 
 def median_seconds(action: Callable[[], TestResponse], tries: int = 9) -> float:

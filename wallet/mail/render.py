@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale, format_date, gettext
+from flask_babel import format_datetime as format_local_datetime
 from jinja2 import TemplateError
 
 from wallet.config import Settings
@@ -90,6 +91,17 @@ def _format_iso_date(value: object) -> str:
     return str(format_date(day, format="long"))
 
 
+def _format_iso_datetime(value: object) -> str:
+    """An ISO timestamp written out for the locale, in the site's time zone, with the zone."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return str(format_local_datetime(moment, format="long"))
+
+
 def render_message(
     envelope: Envelope, settings: Settings, *, now: datetime | None = None
 ) -> EmailMessage:
@@ -106,6 +118,7 @@ def render_message(
             "to_email": envelope.to_email,
             "localized": _localized(locale),
             "format_date": _format_iso_date,
+            "format_datetime": _format_iso_datetime,
             "site_name": gettext("Open Badge Wallet"),
             "base_url": settings.base_url,
         }

@@ -273,6 +273,13 @@ MAILS: dict[str, dict[str, object]] = {
     "activation": {"recipient_name": hostile("氏名"), "activate_url": "http://wallet.test/a"},
     "password_reset": {"recipient_name": hostile("氏名"), "reset_url": "http://wallet.test/r"},
     "add_email": {"recipient_name": hostile("氏名"), "verify_url": "http://wallet.test/v"},
+    "login_throttled": {
+        "recipient_name": hostile("氏名"),
+        "attempts": 5,
+        "attempted_at": "2026-04-01T09:05:00+00:00",
+        "client_address": "203.0.113.7",
+        "reset_url": "http://wallet.test/password/reset",
+    },
 }
 EXPECTED = {
     "ja": [hostile("氏名"), hostile("名前"), hostile("大学")],

@@ -17,7 +17,7 @@ from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy.orm import Session
 
 from tests.smtp import SMTPServer
-from wallet import create_app
+from wallet import create_app, jobs
 from wallet import extensions as ext
 from wallet.config import Settings
 from wallet.db import Base
@@ -74,9 +74,18 @@ class _ConnectionBoundSession(FlaskSQLAlchemySession):
         return bind if bind is not None else self.bind
 
 
+def _restore_process_state(app: Flask) -> None:
+    """Another app built in this process (the browser tests' live server, with jobs run
+    at once and rate limits off) leaves its choices in process-wide objects: the job
+    queue and the limiter's switch. Put back the session app's."""
+    jobs.configure_huey(jobs.huey, app.config["WALLET_SETTINGS"])
+    ext.limiter.enabled = app.config["RATELIMIT_ENABLED"]
+
+
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Session]:
     """``ext.db.session`` bound to one connection whose transaction is rolled back."""
+    _restore_process_state(app)
     with app.app_context():
         connection = ext.db.engine.connect()
         transaction = connection.begin()

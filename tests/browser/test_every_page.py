@@ -292,6 +292,14 @@ MAIL_CONTEXTS: dict[str, dict[str, object]] = {
         "badges": [{"badge_name": LONG_JA, "badge_name_en": LONG_EN}],
         "account_url": "http://127.0.0.1/account",
     },
+    "login_throttled": {
+        "recipient_name": "静岡 花子（しずおか はなこ）",
+        "attempts": 5,
+        "attempted_at": "2026-04-01T09:05:00+00:00",
+        "client_address": "2001:db8:85a3:8d3:1319:8a2e:370:7348",
+        "minutes": 15,
+        "reset_url": "http://127.0.0.1/password/reset",
+    },
 }
 
 

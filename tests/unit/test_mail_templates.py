@@ -215,3 +215,48 @@ def test_folder_transport_writes_a_readable_eml(mail_settings: Settings, tmp_pat
     assert parsed["Subject"] == "オープンバッジ授与のお知らせ"
     assert parsed["To"] == "hanako@shizuoka.ac.jp"
     assert "secret-claim-token" in message_part(parsed, "plain")
+
+
+def throttled_context(**changes: Any) -> dict[str, Any]:
+    context = {
+        "recipient_name": "静岡 花子",
+        "attempts": 5,
+        "attempted_at": "2026-04-01T09:05:00+00:00",
+        "client_address": "203.0.113.7",
+        "minutes": 15,
+        "reset_url": "http://wallet.test/password/reset",
+    }
+    return {**context, **changes}
+
+
+def test_login_throttled_in_japanese(mail_settings: Settings) -> None:
+    message = render(mail_settings, "login_throttled", "ja", throttled_context())
+
+    assert message["Subject"] == "オープンバッジウォレット ログイン失敗のお知らせ"
+    text = message_part(message, "plain")
+    assert "静岡 花子 様" in text
+    assert "誤ったパスワードで5回ログインが試みられました" in text
+    assert "最長15分間停止しています" in text
+    assert "失敗した回数：5回" in text
+    assert "最後の試行：2026年4月1日 18:05（日本標準時）" in text  # 09:05 UTC in Tokyo
+    assert "接続元IPアドレス：203.0.113.7" in text
+    assert "アカウントの内容は何も変更されていません" in text
+    assert "http://wallet.test/password/reset" in text
+    html = message_part(message, "html")
+    assert ("新しいパスワードの設定", "http://wallet.test/password/reset") in html_links(html)
+    assert "203.0.113.7" in html
+
+
+def test_login_throttled_in_english(mail_settings: Settings) -> None:
+    message = render(mail_settings, "login_throttled", "en", throttled_context())
+
+    assert message["Subject"] == "Failed logins to your Open Badge Wallet"
+    text = message_part(message, "plain")
+    assert "Dear 静岡 花子," in text
+    assert "5 times with a wrong password" in text
+    assert "paused for up to 15 minutes" in text
+    assert "Last attempt: April 1, 2026 6:05\u202fPM (Japan Standard Time)" in text
+    assert "From IP address: 203.0.113.7" in text
+    assert "Nothing in your account has been changed" in text
+    html = message_part(message, "html")
+    assert ("Set a new password", "http://wallet.test/password/reset") in html_links(html)

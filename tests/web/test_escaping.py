@@ -290,6 +290,13 @@ MAILS: dict[str, dict[str, object]] = {
         "badges": [{"badge_name": hostile("名前"), "badge_name_en": hostile("Name ")}],
         "account_url": "http://wallet.test/account",
     },
+    "login_throttled": {
+        "recipient_name": hostile("氏名"),
+        "attempts": 5,
+        "attempted_at": "2026-04-01T09:05:00+00:00",
+        "client_address": "203.0.113.7",
+        "reset_url": "http://wallet.test/password/reset",
+    },
 }
 EXPECTED = {
     "ja": [hostile("氏名"), hostile("名前"), hostile("大学")],

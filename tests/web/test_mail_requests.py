@@ -126,15 +126,24 @@ def test_known_and_unknown_addresses_take_the_same_time(
         assert answer.status_code == 302
         return elapsed
 
-    known: list[float] = []
-    unknown: list[float] = []
-    for n in range(40):  # interleaved, in turns, so a busy moment of the machine hits both
-        pair = [(known, email), (unknown, GHOST)]
-        for times, asked in pair if n % 2 else reversed(pair):
-            times.append(seconds(asked))
-    a, b = statistics.median(known), statistics.median(unknown)
-    # before, a known address cost several ms more: the writes only happened for it
-    assert abs(a - b) < max(0.003, 0.25 * min(a, b)), (url, a, b)
+    def medians() -> tuple[float, float]:
+        known: list[float] = []
+        unknown: list[float] = []
+        for n in range(40):  # interleaved, in turns, so a busy moment hits both
+            pair = [(known, email), (unknown, GHOST)]
+            for times, asked in pair if n % 2 else reversed(pair):
+                times.append(seconds(asked))
+        return statistics.median(known), statistics.median(unknown)
+
+    # before, a known address cost 5-9 ms more: the writes only happened for it.
+    # A difference in the work shows in every round; a busy machine in one only.
+    rounds = []
+    for _ in range(3):
+        a, b = medians()
+        rounds.append((a, b))
+        if abs(a - b) < max(0.003, 0.25 * min(a, b)):
+            return
+    pytest.fail(f"{url}: known vs unknown medians differ in every round: {rounds}")
 
 
 @pytest.mark.usefixtures("people")

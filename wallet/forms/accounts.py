@@ -7,7 +7,11 @@ Shape checks only; the password policy (common list, not the email) lives in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -51,7 +55,24 @@ MESSAGES = {
 }
 
 
+# Messages that count something: worded for the number the error carries.
+COUNTED: dict[str, Callable[[ServiceError], str]] = {
+    "login_throttled": lambda error: ngettext(
+        "Too many failed login attempts. To protect the account, logging in is paused "
+        "for %(num)s minute. If you have forgotten your password, set a new one: "
+        "that works right away.",
+        "Too many failed login attempts. To protect the account, logging in is paused "
+        "for %(num)s minutes. If you have forgotten your password, set a new one: "
+        "that works right away.",
+        cast(int, error.params["minutes"]),
+    ),
+}
+
+
 def message_for(error: ServiceError) -> str:
+    counted = COUNTED.get(error.code)
+    if counted is not None:
+        return counted(error)
     return str(MESSAGES.get(error.code, MESSAGES["invalid"]))
 
 

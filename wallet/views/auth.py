@@ -33,9 +33,9 @@ from wallet.forms.accounts import (
 )
 from wallet.i18n import LOCALE_COOKIE, LOCALES
 from wallet.models import MailRequestKind, TokenPurpose
-from wallet.services import accounts, login_sessions, mail_requests
-from wallet.services.claims import sign_in
+from wallet.services import accounts, login_sessions, login_throttle, mail_requests
 from wallet.services.errors import TokenInvalidError, ValidationError
+from wallet.views import login_guard
 from wallet.views.common import (
     app_settings,
     current_login_session,
@@ -69,18 +69,23 @@ def login() -> Page:
     target = safe_next(form.next.data) or url_for("wallet.index")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(target)
-    inactive = False
+    inactive = throttled = False
     if form.validate_on_submit():
         try:
-            result = sign_in(
+            result = login_throttle.sign_in(
                 db.session(),
-                form.email.data or "",
-                form.password.data or "",
-                app_settings().base_url,
-                utcnow(),
+                login_guard.throttle(),
+                login_guard.attempt(form.email.data or "", form.password.data or ""),
+                base_url=app_settings().base_url,
+                now=utcnow(),
             )
-        except (accounts.LoginFailedError, accounts.AccountInactiveError) as error:
+        except (
+            accounts.LoginFailedError,
+            accounts.AccountInactiveError,
+            login_throttle.LoginThrottledError,
+        ) as error:
             inactive = isinstance(error, accounts.AccountInactiveError)
+            throttled = isinstance(error, login_throttle.LoginThrottledError)
             show_error(form, error)
         else:
             log_in_browser(result.user, remember=bool(form.remember.data))
@@ -89,9 +94,11 @@ def login() -> Page:
                 flash(
                     _("You accepted the badge “%(name)s”.", name=award.badge_class.name), "success"
                 )
-            return redirect(target)
+            return login_guard.remember_device(redirect(target), result.device_token)
     resend = EmailForm(formdata=None, email=form.email.data) if inactive else None
-    return render_template("auth/login.html", form=form, resend=resend), _status(form)
+    reset = EmailForm(formdata=None, email=form.email.data) if throttled else None
+    page = render_template("auth/login.html", form=form, resend=resend, reset=reset)
+    return page, 429 if throttled else _status(form)
 
 
 @bp.post("/logout")
@@ -154,8 +161,10 @@ def reset_password(token: str) -> Page:
     try:
         accounts.check_token(db.session(), token, TokenPurpose.RESET, utcnow())
         if form.validate_on_submit():
-            accounts.reset_password(db.session(), token, form.password.data or "", utcnow())
+            user = accounts.reset_password(db.session(), token, form.password.data or "", utcnow())
             db.session.commit()
+            # the new password must work at once, even while the address is locked
+            login_throttle.clear_failures(login_guard.throttle(), user)
             flash(_("Your new password is set. Please log in."), "success")
             return redirect(url_for("auth.login"))
     except TokenInvalidError:

@@ -187,3 +187,13 @@ def test_title_and_desc_keep_their_text_only() -> None:
 def test_sanitised_badges_can_be_baked(path: Path) -> None:
     baked = bake_svg(sanitise_svg(path.read_bytes()), "https://wallet.test/ob/assertions/1")
     assert extract(baked) == "https://wallet.test/ob/assertions/1"
+
+
+def test_css_escapes_that_xml_cannot_carry_are_dropped() -> None:
+    clean = sanitise_svg(
+        _svg(
+            "<style>r\\6 ect { fill: red } rect { fill: re\\D800 d; stroke: blue }</style>"
+            '<rect font-family="a\\FFFE" stroke="red"/>'
+        )
+    )
+    assert b'<style>rect{stroke:blue}</style><rect stroke="red"/>' in clean

@@ -54,7 +54,8 @@ CSS_PIECES = [
     "var(--x)", "rgb(1, 2, 3)", "calc(1px + 2%)", "translate(1 2)", "rotate(45deg)",
     "red", "#fff", "none", "1.5", "-2e3", "10px", "50%", "!important", "'a\"b'", '"x',
     "'Noto Sans JP'", "\\", "\\0", "\\66 ill", "/* c */", "/*", ";", ":", ",", "{", "}",
-    "(", ")", "[", "]", "@import 'x.css';", "@\\69mport x;", "@media all", "@font-face",
+    "\\6 ", "\\D800", "\\FFFE", "\\110000", "(", ")", "[", "]", "@import 'x.css';",
+    "@\\69mport x;", "@media all", "@font-face",
     "<!--", "-->", "fill:", "stroke :", "background:", "--p:", "&", "<", ">", " ", "\n",
 ]  # fmt: skip
 PROPERTIES = ["fill", "FILL", "stroke", "f\\69ll", "background-image", "cursor", "--x"]

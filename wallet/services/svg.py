@@ -90,8 +90,10 @@ def sanitise_svg(data: bytes, *, field: str | None = None) -> bytes:
     something that runs code, loads a file or would be lost silently.
     """
     try:
-        root = _parse(data)
-        return _Writer().document(root).encode("utf-8")
+        document = _Writer().document(_parse(data))
+        if not svg_css.is_xml_text(document):
+            raise ImageRejectedError("svg_broken")  # a last guard: never store invalid XML
+        return document.encode("utf-8")
     except ImageRejectedError as error:
         # names and CSS quoted in the message come from the upload: keep them short
         params = {key: _shorten(str(value)) for key, value in error.params.items()}

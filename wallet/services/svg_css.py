@@ -62,6 +62,13 @@ _FRAGMENT = re.compile(r"#[^\x00-\x20\x7f\"'()<>\\`]+")
 MAX_CSS_NESTING = 16
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|(.))", re.DOTALL)
 _URL_OPENING = re.compile(r"url\s*\(\s*['\"]?\s*", re.IGNORECASE)
+# characters XML 1.0 cannot carry; CSS escapes can spell them (\6, \D800, \FFFE)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def is_xml_text(text: str) -> bool:
+    """Whether every character of ``text`` may appear in an XML document."""
+    return _NOT_XML.search(text) is None
 
 
 def is_fragment(url: str) -> bool:
@@ -81,7 +88,7 @@ def clean_stylesheet(text: str) -> str:
             continue
         body = _clean_declarations(rule.content)
         selector = tinycss2.serialize(_strip(rule.prelude))
-        if body and selector:
+        if body and selector and is_xml_text(selector):
             rules.append(f"{selector}{{{body}}}")
     clean = "\n".join(rules)
     check_url_text(clean)
@@ -98,14 +105,15 @@ def clean_style_attribute(text: str) -> str:
 def clean_presentation_value(text: str) -> str | None:
     """A presentation attribute (``fill="..."``) read as the CSS value it is.
 
-    ``None`` when the value is not valid CSS, which a browser ignores as well.
+    ``None`` when the value is not valid CSS, which a browser ignores as well, or
+    cannot be written in XML.
     """
     tokens = tinycss2.parse_component_value_list(text, skip_comments=True)
     if not _scan(tokens, strict=True):
         return None
     clean = tinycss2.serialize(_strip(tokens))
     check_url_text(clean)
-    return clean or None
+    return clean if clean and is_xml_text(clean) else None
 
 
 def check_plain_value(text: str) -> None:
@@ -154,7 +162,7 @@ def _clean_declarations(source: str | Sequence[ast.Node]) -> str:
             # every value is scanned, so a dropped property that loads a file is still refused
             if _scan(item.value, strict=wanted) and wanted:
                 value = tinycss2.serialize(_strip(item.value))
-                if value:
+                if value and is_xml_text(value):
                     important = "!important" if item.important else ""
                     kept.append(f"{item.lower_name}:{value}{important}")
     return ";".join(kept)

@@ -281,7 +281,7 @@ def _clean_data_image(kind: str, payload: str) -> str:
     payload = re.sub(r"[ \t\r\n\f]", "", payload)
     try:
         image = binascii.a2b_base64(payload, strict_mode=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or text that is not ASCII
         raise ImageRejectedError("svg_embedded_image") from error
     if not _has_signature(kind, image):
         raise ImageRejectedError("svg_embedded_image")

@@ -155,6 +155,7 @@ def _clean_declarations(source: str | Sequence[ast.Node]) -> str:
         if item.type == "at-rule":
             _refuse_at_rule(item)
         elif item.type == "qualified-rule":
+            _scan(item.prelude, strict=False)  # before serialising it for the message
             nested = tinycss2.serialize(_strip(item.prelude))
             raise ImageRejectedError("svg_css", css=f"{nested} {{ … }}")
         elif item.type == "declaration":

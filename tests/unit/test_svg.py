@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.svg_support import corpus, disallowed_parts, drawing, outside_references
+from tests.unit.openbadges import world
 from wallet.openbadges.baking import bake_svg, extract
 from wallet.services.errors import ImageRejectedError
 from wallet.services.images import check_image
@@ -204,3 +205,9 @@ def test_css_escapes_that_xml_cannot_carry_are_dropped() -> None:
         )
     )
     assert b'<style>rect{stroke:blue}</style><rect stroke="red"/>' in clean
+
+
+def test_the_svg_other_tests_use_is_kept_whole() -> None:
+    clean = sanitise_svg(world.SVG)
+    assert drawing(clean) == drawing(world.SVG)
+    assert b'<circle cx="32" cy="32" r="30" fill="#1d5fa0"/>' in clean

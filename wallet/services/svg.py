@@ -10,12 +10,14 @@ allow-listed parts only.
   Illustrator...) are dropped with what they hold: browsers draw none of them. Any other
   element in the SVG or XHTML namespace (``script``, ``foreignObject``, ``a``,
   ``animate``, ``iframe``...) is refused, because silently changing a drawing is worse
-  than telling the office what to fix. Comments and processing instructions are dropped,
-  except ``<?xml-stylesheet?>``, which is refused.
+  than telling the office what to fix. ``title`` and ``desc`` keep their text only.
+  Comments and processing instructions are dropped, except ``<?xml-stylesheet?>``,
+  which is refused.
 - Attributes: the geometry attributes in ``ATTRIBUTES`` and the presentation attributes
   (read as CSS, see ``svg_css``); editors' and unknown attributes are dropped; ``on…``
   handlers are refused. ``href`` and ``xlink:href`` may only be ``#fragment`` or a
-  base64 ``data:`` PNG, JPEG, GIF or WebP whose bytes are that format.
+  base64 ``data:`` PNG, JPEG, GIF or WebP whose bytes are that format; ``url(`` may
+  only be ``url(#fragment)``, in any attribute.
 - Entity declarations and DOCTYPEs with an internal subset are refused; a plain DOCTYPE
   (Illustrator writes one) is accepted and left out of the result.
 """
@@ -109,7 +111,7 @@ def _shorten(text: str, limit: int = 40) -> str:
 
 @dataclass
 class _Prolog:
-    """What expat saw outside the elements: DOCTYPE subsets and processing instructions."""
+    """What expat reported besides the elements: the DOCTYPE, processing instructions."""
 
     has_internal_subset: bool = False
     instructions: list[str] = field(default_factory=list)

@@ -174,7 +174,10 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg">{}</svg>'
             b'<?xml-stylesheet href="https://x.example/a.css"?>' + SVG.format("").encode(),
             "svg_external",
         ),
-        (SVG.format('<image href="data:image/svg+xml;base64,PHN2Zz4="/>').encode(), "svg_external"),
+        (
+            SVG.format('<image href="data:image/svg+xml;base64,PHN2Zz4="/>').encode(),
+            "svg_embedded_image",
+        ),
         (SVG.format('<set attributeName="href" to="javascript:alert(1)"/>').encode(), "svg_script"),
         (b'<svg xmlns="http://www.w3.org/2000/svg"><rect></svg>', "svg_broken"),
         (b"<html><svg></svg></html>", "image_type"),

@@ -13,8 +13,12 @@ from werkzeug.test import encode_multipart
 
 from tests.factories import AwardFactory, BadgeClassFactory, UserFactory, png_bytes
 from tests.helpers import csrf_token, post_form
+from tests.svg_support import CORPUS, corpus
 from tests.web.admin_helpers import log_in, staff_client, upload
 from wallet.models import BadgeClass, Blob, Issuer
+from wallet.services.svg import sanitise_svg
+
+INKSCAPE_BADGE = CORPUS / "benign" / "inkscape-gradient-badge.svg"
 
 GET_PAGES = [
     "/admin/",
@@ -112,6 +116,16 @@ def test_issuer_profile_keeps_input_on_error(client: FlaskClient, db_session: Se
     assert db_session.scalar(select(func.count()).select_from(Issuer)) == 0
 
 
+def _issuer_form(logo: bytes) -> dict[str, object]:
+    return {
+        "name": "静岡大学",
+        "name_en": "Shizuoka University",
+        "url": "https://www.shizuoka.ac.jp/",
+        "email": "openbadge@shizuoka.ac.jp",
+        "logo": upload("logo.svg", logo),
+    }
+
+
 def _badge_form(**changes: object) -> dict[str, object]:
     form: dict[str, object] = {
         "name": "データサイエンス特別教育プログラム",
@@ -176,6 +190,22 @@ BAD_IMAGES = [
         '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "boom">]>' + SVG_HEAD + "&x;</svg>",
         "エンティティ",
     ),
+    (
+        "escaped-url.svg",
+        SVG_HEAD + '<rect width="9" height="9" style="fill:u\\72l(https://evil.example/p)"/></svg>',
+        "外部",
+    ),
+    (
+        "presentation.svg",
+        SVG_HEAD + '<rect width="9" height="9" fill="url(https://evil.example/p.svg#g)"/></svg>',
+        "外部",
+    ),
+    (
+        "animate.svg",
+        SVG_HEAD + '<rect width="9" height="9"><animate attributeName="x" to="1"/></rect></svg>',
+        "animate",
+    ),
+    ("media.svg", SVG_HEAD + "<style>@media print { rect { fill: red } }</style></svg>", "@media"),
     ("photo.png", "GIF89a not really", "PNG または SVG"),
     ("broken.png", "\x89PNG\r\n\x1a\nnot a png at all", "破損"),
 ]
@@ -216,6 +246,85 @@ def test_a_clean_svg_is_accepted(client: FlaskClient, db_session: Session) -> No
     assert response.status_code == 302
     badge = db_session.scalars(select(BadgeClass)).one()
     assert client.get(f"/ob/images/{badge.image_sha256}").mimetype == "image/svg+xml"
+
+
+def test_an_svg_badge_image_is_stored_sanitised(client: FlaskClient, db_session: Session) -> None:
+    client, _staff, _issuer = staff_client(client)
+    original = INKSCAPE_BADGE.read_bytes()
+    response = post_form(
+        client,
+        "/admin/badges/new",
+        _badge_form(image=upload("badge.svg", original)),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    badge = db_session.scalars(select(BadgeClass)).one()
+    served = client.get(f"/ob/images/{badge.image_sha256}").data
+    assert served == sanitise_svg(original)
+    assert b"inkscape" not in served
+    assert b"<circle" in served
+
+
+def test_a_new_svg_image_on_edit_is_stored_sanitised(
+    client: FlaskClient, db_session: Session
+) -> None:
+    client, _staff, _issuer = staff_client(client)
+    badge = BadgeClassFactory()
+    original = INKSCAPE_BADGE.read_bytes()
+    response = post_form(
+        client,
+        f"/admin/badges/{badge.id}/edit",
+        _badge_form(kind=badge.kind, image=upload("badge.svg", original)),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    db_session.refresh(badge)
+    assert client.get(f"/ob/images/{badge.image_sha256}").data == sanitise_svg(original)
+
+
+def test_an_svg_logo_is_stored_sanitised(client: FlaskClient, db_session: Session) -> None:
+    log_in(client, UserFactory(staff=True))
+    original = INKSCAPE_BADGE.read_bytes()
+    response = post_form(
+        client, "/admin/issuer", _issuer_form(logo=original), content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    issuer = db_session.scalars(select(Issuer)).one()
+    served = client.get(f"/ob/images/{issuer.image_sha256}")
+    assert served.mimetype == "image/svg+xml"
+    assert served.data == sanitise_svg(original)
+
+
+def test_a_refused_svg_logo_keeps_the_profile_input(
+    client: FlaskClient, db_session: Session
+) -> None:
+    log_in(client, UserFactory(staff=True))
+    logo = (SVG_HEAD + '<foreignObject width="9" height="9"/></svg>').encode()
+    response = post_form(
+        client, "/admin/issuer", _issuer_form(logo=logo), content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "foreignObject" in page
+    assert 'value="Shizuoka University"' in page
+    assert db_session.scalar(select(func.count()).select_from(Issuer)) == 0
+
+
+def test_hostile_svg_uploads_get_an_answer_not_an_error(
+    client: FlaskClient, db_session: Session
+) -> None:
+    client, _staff, _issuer = staff_client(client)
+    for path in corpus("hostile"):
+        response = post_form(
+            client,
+            "/admin/badges/new",
+            _badge_form(image=upload(path.name, path.read_bytes())),
+            content_type="multipart/form-data",
+        )
+        assert response.status_code in (302, 400), path.name
+        if response.status_code == 400:
+            page = response.get_data(as_text=True)
+            assert 'value="データサイエンス特別教育プログラム"' in page, path.name
 
 
 def test_an_oversized_image_is_refused(client: FlaskClient, db_session: Session) -> None:

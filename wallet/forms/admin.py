@@ -38,12 +38,36 @@ MESSAGES: dict[str, Any] = {
     "png_too_small": _l("The image is too small: at least %(min_side)s × %(min_side)s pixels."),
     "svg_broken": _l("This SVG image cannot be read (it is not well-formed SVG)."),
     "svg_entities": _l("SVG images with entity declarations are not accepted."),
+    "svg_doctype": _l(
+        "SVG images whose DOCTYPE carries its own declarations (<!DOCTYPE svg [ … ]>) "
+        "are not accepted. Export the image again as plain SVG."
+    ),
+    "svg_too_deep": _l(
+        "This SVG image is nested too deeply (more than %(max_depth)s levels). "
+        "Simplify its groups and styles."
+    ),
     "svg_script": _l("SVG images that contain scripts are not accepted."),
     "svg_event_handler": _l("SVG images with event handlers (on… attributes) are not accepted."),
-    "svg_foreign_object": _l("SVG images with foreignObject elements are not accepted."),
+    "svg_element": _l(
+        "SVG images with <%(element)s> elements are not accepted: a badge image may hold "
+        "drawing elements only (no links, animation or embedded documents). "
+        "Remove it and export the image again."
+    ),
+    "svg_attribute": _l(
+        "SVG images with the attribute %(attribute)s are not accepted. "
+        "Remove it and export the image again."
+    ),
     "svg_external": _l(
         "SVG images that load other files or web addresses are not accepted. "
         "Embed everything in the image."
+    ),
+    "svg_embedded_image": _l(
+        "Pictures embedded in an SVG image must be PNG, JPEG, GIF or WebP data "
+        "(data:image/…;base64). Embedded SVG and damaged data are not accepted."
+    ),
+    "svg_css": _l(
+        "The CSS in this SVG image uses %(css)s, which is not accepted. "
+        "Use plain properties such as fill, stroke and font-size."
     ),
     # badge classes and the issuer
     "no_issuer": _l("Fill in the issuer profile first."),

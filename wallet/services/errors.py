@@ -43,3 +43,7 @@ class TokenInvalidError(ServiceError):
     """Unknown, used or expired: deliberately one error for all three."""
 
     code = "token_invalid"
+
+
+class ImageRejectedError(ValidationError):
+    """An uploaded image is not acceptable; ``code`` says why (views translate it)."""

@@ -64,3 +64,22 @@ def test_every_revision_upgrades_and_downgrades(empty_app: Flask) -> None:
 def test_tests_use_the_database_they_were_asked_for(empty_app: Flask) -> None:
     wanted = os.environ.get("WALLET_TEST_DATABASE_URL", "sqlite")
     assert ext.db.engine.dialect.name in wanted
+
+
+def test_upgrading_a_database_with_rows_keeps_them(empty_app: Flask) -> None:
+    """New NOT NULL columns need a value for the rows that are already there."""
+    first = _revisions()[0]
+    upgrade(revision=first)
+    with ext.db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            'INSERT INTO "user" (email, name, password_hash, is_staff, locale, session_epoch,'
+            " created_at) VALUES ('a@example.ac.jp', 'A', 'x', false, 'ja', 0, CURRENT_TIMESTAMP)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO issuer (public_id, name, name_en, url, email, description, created_at)"
+            " VALUES ('p', 'U', '', 'https://u.example', 'o@u.example', '', CURRENT_TIMESTAMP)"
+        )
+    upgrade()
+    with ext.db.engine.connect() as conn:
+        assert conn.exec_driver_sql('SELECT email FROM "user"').scalar() == "a@example.ac.jp"
+        assert conn.exec_driver_sql("SELECT name FROM issuer").scalar() == "U"

@@ -1,7 +1,7 @@
 """SQLAlchemy models. Plain SQLAlchemy 2.0: no Flask here."""
 
 from wallet.models.accounts import EmailAddress, Token, TokenPurpose, User
-from wallet.models.blobs import Blob
+from wallet.models.blobs import Blob, RenderedImage
 from wallet.models.issuing import Award, AwardBatch, AwardState, BadgeClass, BadgeKind, Issuer
 from wallet.models.outbox import MailRequest, MailRequestKind, MailStatus, OutboxMail
 from wallet.models.sessions import LoginSession
@@ -20,6 +20,7 @@ __all__ = [
     "MailRequestKind",
     "MailStatus",
     "OutboxMail",
+    "RenderedImage",
     "Token",
     "TokenPurpose",
     "User",

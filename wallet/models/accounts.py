@@ -27,6 +27,10 @@ class User(Base):
     terms_version: Mapped[str | None] = mapped_column(String(32))
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the public profile /u/<profile_id>: off until the student turns it on; the id is
+    # random (never the user id) and drawn the first time it is turned on
+    profile_id: Mapped[str | None] = mapped_column(String(16), unique=True)
+    is_profile_public: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     emails: Mapped[list[EmailAddress]] = relationship(

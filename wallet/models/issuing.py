@@ -26,6 +26,8 @@ class Issuer(Base):
     email: Mapped[str] = mapped_column(String(320))
     description: Mapped[str] = mapped_column(Text, default="")
     image_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
+    # LinkedIn's company id: "Add to profile" then shows the university's logo
+    linkedin_organization_id: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     badge_classes: Mapped[list[BadgeClass]] = relationship(back_populates="issuer")

@@ -8,6 +8,7 @@ answer the same way for known and unknown addresses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wallet import urls
 from wallet.models import EmailAddress, Token, TokenPurpose, User
 from wallet.openbadges.hashing import normalise_email
 from wallet.security import hash_password, needs_rehash, verify_password
@@ -97,10 +99,6 @@ def owner_locales(session: Session, emails: list[str]) -> dict[str, str]:
     return {email: locale for email, locale in rows}
 
 
-def _site_url(base_url: str, path: str) -> str:
-    return base_url.rstrip("/") + path
-
-
 @dataclass(frozen=True)
 class _LinkMail:
     """A mail whose link carries a single-use token for ``user``."""
@@ -109,21 +107,21 @@ class _LinkMail:
     lifetime: timedelta
     template: str
     link_name: str  # the template's name for the link
-    path: str  # the link's path; the raw token follows it
+    url: Callable[[str, str], str]  # (base URL, raw token) -> the link
 
 
 _ACTIVATION = _LinkMail(
-    TokenPurpose.ACTIVATE, ACTIVATION_LIFETIME, "activation", "activate_url", "/activate/"
+    TokenPurpose.ACTIVATE, ACTIVATION_LIFETIME, "activation", "activate_url", urls.activate
 )
 _RESET = _LinkMail(
-    TokenPurpose.RESET, RESET_LIFETIME, "password_reset", "reset_url", "/password/reset/"
+    TokenPurpose.RESET, RESET_LIFETIME, "password_reset", "reset_url", urls.password_reset
 )
 _ADD_EMAIL = _LinkMail(
     TokenPurpose.ADD_EMAIL,
     ADD_EMAIL_LIFETIME,
     "add_email",
     "verify_url",
-    "/account/emails/verify/",
+    urls.verify_added_email,
 )
 
 
@@ -154,7 +152,7 @@ def _mail_link(
         locale=locale,
         context={
             "recipient_name": user.name,
-            mail.link_name: _site_url(base_url, mail.path + raw),
+            mail.link_name: mail.url(base_url, raw),
             **context,
         },
     )

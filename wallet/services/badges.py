@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from wallet import urls
 from wallet.models import Award, AwardState, BadgeClass, Token, TokenPurpose, User
 from wallet.services.errors import NotFoundError, ServiceError
 from wallet.services.outbox import queue_mail
@@ -133,7 +134,7 @@ def _queue_issued_mail(session: Session, user: User, award: Award, base_url: str
         context={
             "recipient_name": user.name,
             **badge_mail_facts(award.badge_class),
-            "badge_url": f"{base_url.rstrip('/')}/wallet/badges/{award.id}",
+            "badge_url": urls.wallet_badge(base_url, award.id),
         },
     )
 

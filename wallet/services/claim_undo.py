@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from wallet import urls
 from wallet.models import Award, AwardState, EmailAddress, Token, TokenPurpose, User
 from wallet.openbadges.hashing import normalise_email
 from wallet.services import issuing
@@ -29,10 +30,6 @@ from wallet.services.tokens import find_token, issue_token
 UNDO_LIFETIME = timedelta(days=30)
 ADDED_NOTICE = "address_added"  # to the address: templates/mail/address_added/
 REMOVED_NOTICE = "address_removed"  # to the account: templates/mail/address_removed/
-
-
-def _site_url(base_url: str, path: str) -> str:
-    return base_url.rstrip("/") + path
 
 
 def queue_address_added(
@@ -70,7 +67,7 @@ def queue_address_added(
             "account_name": user.name,
             **badge_mail_facts(award.badge_class),
             "added_at": now.isoformat(),
-            "undo_url": _site_url(base_url, "/claim/undo/" + raw),
+            "undo_url": urls.undo_added_email(base_url, raw),
             "days": UNDO_LIFETIME.days,
         },
     )
@@ -213,6 +210,6 @@ def _queue_removed_notice(session: Session, undo: AddressUndo, base_url: str) ->
             "recipient_name": undo.account.name,
             "address": undo.email,
             "badges": [badge_mail_facts(award.badge_class) for award in undo.awards],
-            "account_url": _site_url(base_url, "/account"),
+            "account_url": urls.account(base_url),
         },
     )

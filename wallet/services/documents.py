@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wallet import urls
 from wallet.models import Award, AwardState, BadgeClass, Issuer
 from wallet.openbadges import v2
 from wallet.openbadges.hashing import hash_identity, normalise_email
@@ -32,23 +33,23 @@ JSON = dict[str, Any]
 
 
 def issuer_url(base_url: str, issuer: Issuer) -> str:
-    return f"{base_url}/ob/issuers/{issuer.public_id}"
+    return urls.issuer(base_url, issuer.public_id)
 
 
 def revocation_list_url(base_url: str, issuer: Issuer) -> str:
-    return f"{issuer_url(base_url, issuer)}/revocations"
+    return urls.revocation_list(base_url, issuer.public_id)
 
 
 def badge_class_url(base_url: str, badge_class: BadgeClass) -> str:
-    return f"{base_url}/ob/badges/{badge_class.public_id}"
+    return urls.badge_class(base_url, badge_class.public_id)
 
 
 def assertion_url(base_url: str, award: Award) -> str:
-    return f"{base_url}/ob/assertions/{award.public_id}"
+    return urls.assertion(base_url, award.public_id)
 
 
 def image_url(base_url: str, sha256: str) -> str:
-    return f"{base_url}/ob/images/{sha256}"
+    return urls.image(base_url, sha256)
 
 
 # What the 1EdTech validator accepts in `allowedOrigins`: a DNS name, no port, no IP address.
@@ -83,7 +84,7 @@ def issuer_profile(issuer: Issuer, base_url: str) -> v2.Profile:
         revocation_list=revocation_list_url(base_url, issuer),
         verification=v2.VerificationObject(
             type="VerificationObject",
-            starts_with=(f"{base_url}/ob/assertions/",),
+            starts_with=(urls.assertions_prefix(base_url),),
             allowed_origins=_allowed_origins(base_url),
         ),
     )

@@ -37,6 +37,7 @@ from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.strategies import RateLimiter
 from sqlalchemy.orm import Session
 
+from wallet import urls
 from wallet.models import User
 from wallet.openbadges.hashing import normalise_email
 from wallet.services.accounts import LoginFailedError, find_user_by_email
@@ -68,7 +69,6 @@ _PER_ADDRESS = RateLimitItemPerMinute(FAILURES_PER_ADDRESS, WINDOW_MINUTES, name
 _PER_DEVICE = RateLimitItemPerMinute(FAILURES_PER_DEVICE, WINDOW_MINUTES, namespace=_NAMESPACE)
 _NOTICES = RateLimitItemPerHour(NOTICES_PER_HOUR, namespace=_NAMESPACE)
 _DEVICE_SALT = "wallet.known-device"
-_RESET_PATH = "/password/reset"
 
 
 class LoginThrottledError(ServiceError):
@@ -219,7 +219,7 @@ def _count_failure(
             "attempted_at": now.isoformat(),
             "client_address": attempt.client_address,
             "minutes": WINDOW_MINUTES,
-            "reset_url": base_url.rstrip("/") + _RESET_PATH,
+            "reset_url": urls.password_reset(base_url),
         },
     )
 

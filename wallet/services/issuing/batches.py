@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wallet import urls
 from wallet.db import utcnow
 from wallet.models import Award, AwardBatch, AwardState, OutboxMail, Token, TokenPurpose
 from wallet.openbadges.hashing import new_salt
@@ -190,7 +191,7 @@ def offer_claims(
                 context={
                     **facts,
                     "recipient_name": award.recipient_name,
-                    "claim_url": f"{base_url.rstrip('/')}/claim/{raw}",
+                    "claim_url": urls.claim(base_url, raw),
                     "claim_expires_on": expires_on,
                 },
                 created_at=now,

@@ -1,0 +1,59 @@
+"""The URLs services hand out (mails, documents, QR codes) are the routes the app serves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask, url_for
+
+from wallet import urls
+
+BASE = "https://badges.example.ac.jp"
+TOKEN = "Zm9vYmFy_-0123456789abcdefghijklmnopqrstuv"
+# builder, its arguments after the base URL, the endpoint and its values
+CASES: list[tuple[Callable[..., str], tuple[Any, ...], str, dict[str, Any]]] = [
+    (urls.claim, (TOKEN,), "claim.start", {"token": TOKEN}),
+    (urls.activate, (TOKEN,), "auth.activate", {"token": TOKEN}),
+    (urls.password_reset, (), "auth.request_reset", {}),
+    (urls.password_reset, (TOKEN,), "auth.reset_password", {"token": TOKEN}),
+    (urls.verify_added_email, (TOKEN,), "auth.verify_email", {"token": TOKEN}),
+    (urls.undo_added_email, (TOKEN,), "claim.undo_add_email", {"token": TOKEN}),
+    (urls.account, (), "auth.account", {}),
+    (urls.wallet_badge, (42,), "wallet.show_badge", {"award_id": 42}),
+    (urls.issuer, ("iss1",), "public.issuer_document", {"public_id": "iss1"}),
+    (
+        urls.revocation_list,
+        ("iss1",),
+        "public.revocation_list_document",
+        {"public_id": "iss1"},
+    ),
+    (urls.badge_class, ("bc1",), "public.badge_class_document", {"public_id": "bc1"}),
+    (urls.assertion, ("as1",), "public.assertion_document", {"public_id": "as1"}),
+    (urls.image, ("ab" * 32,), "public.image", {"sha256": "ab" * 32}),
+]
+
+
+@pytest.mark.parametrize(("build", "args", "endpoint", "values"), CASES)
+def test_each_url_is_the_route_it_names(
+    app: Flask,
+    build: Callable[..., str],
+    args: tuple[Any, ...],
+    endpoint: str,
+    values: dict[str, Any],
+) -> None:
+    with app.test_request_context(base_url=BASE):
+        assert build(BASE, *args) == url_for(endpoint, **values, _external=True)
+
+
+def test_a_trailing_slash_on_the_base_url_changes_nothing() -> None:
+    assert urls.claim(BASE + "/", TOKEN) == urls.claim(BASE, TOKEN)
+
+
+def test_parts_are_percent_encoded() -> None:
+    assert urls.claim(BASE, "a/b?c") == f"{BASE}/claim/a%2Fb%3Fc"
+
+
+def test_every_assertion_starts_with_the_verification_prefix() -> None:
+    assert urls.assertion(BASE, "as1").startswith(urls.assertions_prefix(BASE))

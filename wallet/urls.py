@@ -1,0 +1,92 @@
+"""Every absolute public URL the wallet hands out, in one place.
+
+Mails, Open Badges documents, share links and QR codes carry these addresses
+for years, so they are a contract (DESIGN.md, "Public URLs"). Services build
+them here from the site's base URL rather than with f-strings that mirror the
+routes; ``tests/unit/test_urls.py`` checks each against the route it names.
+No Flask here: services and jobs use it outside a request.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+
+def _join(base_url: str, *parts: str | int) -> str:
+    return base_url.rstrip("/") + "/" + "/".join(quote(str(part), safe="") for part in parts)
+
+
+# -- pages ---------------------------------------------------------------------------
+
+
+def claim(base_url: str, token: str) -> str:
+    """Mail 1's button: ``/claim/<token>``."""
+    return _join(base_url, "claim", token)
+
+
+def activate(base_url: str, token: str) -> str:
+    return _join(base_url, "activate", token)
+
+
+def password_reset(base_url: str, token: str | None = None) -> str:
+    """The form to ask for a reset link, or (with a token) the link itself."""
+    return _join(base_url, "password", "reset", *([token] if token else []))
+
+
+def verify_added_email(base_url: str, token: str) -> str:
+    return _join(base_url, "account", "emails", "verify", token)
+
+
+def undo_added_email(base_url: str, token: str) -> str:
+    return _join(base_url, "claim", "undo", token)
+
+
+def account(base_url: str) -> str:
+    return _join(base_url, "account")
+
+
+def wallet_badge(base_url: str, award_id: int) -> str:
+    """The badge in its owner's wallet: ``/wallet/badges/<id>``."""
+    return _join(base_url, "wallet", "badges", award_id)
+
+
+def share(base_url: str, share_id: str) -> str:
+    """The share page employers and QR codes open: ``/b/<share-id>``."""
+    return _join(base_url, "b", share_id)
+
+
+def share_linkedin(base_url: str, share_id: str) -> str:
+    """The short redirect to LinkedIn's "Add to profile"."""
+    return _join(base_url, "b", share_id, "linkedin")
+
+
+def profile(base_url: str, profile_id: str) -> str:
+    return _join(base_url, "u", profile_id)
+
+
+# -- Open Badges 2.0 hosted documents (docs/documents.md) ---------------------------
+
+
+def issuer(base_url: str, public_id: str) -> str:
+    return _join(base_url, "ob", "issuers", public_id)
+
+
+def revocation_list(base_url: str, issuer_public_id: str) -> str:
+    return _join(base_url, "ob", "issuers", issuer_public_id, "revocations")
+
+
+def badge_class(base_url: str, public_id: str) -> str:
+    return _join(base_url, "ob", "badges", public_id)
+
+
+def assertions_prefix(base_url: str) -> str:
+    """What every hosted assertion id starts with (the issuer's verification policy)."""
+    return _join(base_url, "ob", "assertions") + "/"
+
+
+def assertion(base_url: str, public_id: str) -> str:
+    return _join(base_url, "ob", "assertions", public_id)
+
+
+def image(base_url: str, sha256: str) -> str:
+    return _join(base_url, "ob", "images", sha256)

@@ -1,0 +1,37 @@
+"""What a badge shows the world: the share page, its images, the public profile.
+
+The visibility rule (DESIGN.md): a private badge is "not found" on every public
+surface for everyone but its owner, exactly like a share id that never existed.
+Only accepted badges (pending or issued, revoked ones included, so a verifier
+sees the revocation) have a public face; offered and declined ones never do.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from wallet.models import Award, AwardState, BadgeClass, User
+from wallet.services.errors import NotFoundError
+
+SHOWN_STATES = (AwardState.PENDING, AwardState.ISSUED)
+
+
+def find_shared_award(session: Session, share_id: str, viewer: User | None) -> Award:
+    """The award behind ``/b/<share_id>`` as ``viewer`` (None: a stranger) may see it.
+
+    ``NotFoundError`` for an unknown id, a badge that was never accepted, or a
+    private one seen by anyone but its owner.
+    """
+    if not share_id or len(share_id) > 16:
+        raise NotFoundError()
+    award = session.scalar(
+        select(Award)
+        .options(joinedload(Award.badge_class).joinedload(BadgeClass.issuer))
+        .where(Award.share_id == share_id)
+    )
+    if award is None or award.state not in SHOWN_STATES or award.user_id is None:
+        raise NotFoundError()
+    if not award.is_public and (viewer is None or viewer.id != award.user_id):
+        raise NotFoundError()
+    return award

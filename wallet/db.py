@@ -17,6 +17,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# The largest key SQLite's INTEGER and PostgreSQL's bigint hold; ids run from 1.
+ID_MAX = 2**63 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

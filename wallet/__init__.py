@@ -128,7 +128,10 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         retry = _retry_fields() if error.code == 429 else []
-        return render_template("errors/http.html", error=error, retry=retry), error.code or 500
+        message = getattr(error, "message", None)  # what a wallet-specific error explains
+        return render_template(
+            "errors/http.html", error=error, message=message, retry=retry
+        ), error.code or 500
 
 
 _SECRET_FIELDS = ("csrf_token", "confirm")

@@ -10,23 +10,29 @@ token, so a request gets as far as the form code.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 from wtforms.fields.core import UnboundField
 
 from tests.accounts_support import agree_terms, make_claim
-from tests.factories import PASSWORD, BlobFactory, UserFactory, password_hash
+from tests.factories import PASSWORD, BadgeClassFactory, BlobFactory, UserFactory, password_hash
 from tests.helpers import csrf_token, post_form
+from tests.web.admin_helpers import staff_client
 from wallet import extensions as ext
+from wallet.forms import WalletForm
 from wallet.models import Award, TokenPurpose, User
 from wallet.services.tokens import issue_token
 
@@ -257,3 +263,134 @@ def test_odd_query_strings_are_not_server_errors(app: Flask, visitors: Visitors)
             url = f"{_url(rule, visitors.world)}?{query}"
             _check(problems, f"GET {url}", client, "GET", url)
     assert not problems, "\n".join(problems)
+
+
+def _post_rules(app: Flask) -> list[Rule]:
+    rules = list(_rules(app, "POST"))
+    assert len(rules) > 15
+    return rules
+
+
+def test_json_bodies_are_refused_with_a_message(app: Flask, visitors: Visitors) -> None:
+    """Forms take form posts only: JSON is a 415 whatever it holds, never a success."""
+    fields = _field_names()
+    bodies = [*JSON_VALUES, *({name: value for name in fields} for value in JSON_VALUES)]
+    problems: list[str] = []
+    for rule in _post_rules(app):
+        client, token = visitors.client(rule)
+        url = _url(rule, visitors.world)
+        for body in bodies:
+            label = f"POST {url} {json.dumps(body)[:60]}"
+            response = _check(
+                problems,
+                label,
+                client,
+                "POST",
+                url,
+                data=json.dumps(body),
+                content_type="application/json",
+                headers={"X-CSRFToken": token},
+            )
+            if response is None:
+                continue
+            if response.status_code != 415:
+                problems.append(f"{label}: {response.status_code}, not 415")
+                visitors.forget(rule)
+            elif NOT_A_FORM not in response.text:
+                problems.append(f"{label}: no explanation")
+    assert not problems, "\n".join(problems)
+
+
+def test_repeated_fields_are_refused_with_a_message(app: Flask, visitors: Visitors) -> None:
+    problems: list[str] = []
+    for rule in _post_rules(app):
+        client, token = visitors.client(rule)
+        url = _url(rule, visitors.world)
+        for name in _field_names():
+            body = MultiDict([("csrf_token", token), (name, "a"), (name, "b")])
+            label = f"POST {url} {name} twice"
+            response = _check(problems, label, client, "POST", url, data=body)
+            if response is None:
+                continue
+            if response.status_code != 400:
+                problems.append(f"{label}: {response.status_code}, not 400")
+                visitors.forget(rule)
+            elif REPEATED not in response.text:
+                problems.append(f"{label}: no explanation")
+    assert not problems, "\n".join(problems)
+
+
+def test_odd_form_values_are_not_server_errors(app: Flask, visitors: Visitors) -> None:
+    """Form posts with odd values reach the forms: NUL, bidi, huge numbers, files where
+    text belongs, fields left out. Every answer is below 500, every 4xx explains."""
+    fields = _field_names()
+    bodies: list[tuple[str, dict[str, object]]] = [
+        (f"every field {value!r}", dict.fromkeys(fields, value)) for value in ODD_FORM_VALUES
+    ]
+    bodies.append(("no fields", {}))
+    problems: list[str] = []
+    for rule in _post_rules(app):
+        bodies_with_files = [
+            *bodies,
+            ("files everywhere", {name: (BytesIO(b"x"), "x.txt") for name in fields}),
+        ]
+        url = _url(rule, visitors.world)
+        for label, body in bodies_with_files:
+            client, token = visitors.client(rule)
+            response = _check(
+                problems,
+                f"POST {url} {label}",
+                client,
+                "POST",
+                url,
+                data={**body, "csrf_token": token},
+            )
+            if response is None or response.status_code < 400:
+                visitors.forget(rule)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_form_reads_posts_the_wallet_way() -> None:
+    pending = list(FlaskForm.__subclasses__())
+    while pending:
+        form = pending.pop()
+        pending.extend(form.__subclasses__())
+        assert issubclass(form, WalletForm), f"{form.__qualname__} should extend WalletForm"
+
+
+def test_a_badge_edit_without_the_tags_field_is_refused_and_keeps_the_badge(
+    client: FlaskClient, db_session: Session
+) -> None:
+    client, _staff, _issuer = staff_client(client)
+    badge = BadgeClassFactory(tags=["data-science"])
+    form = {
+        "name": "データサイエンス入門",
+        "name_en": "",
+        "description": "所定の科目を修了しました。",
+        "description_en": "",
+        "criteria_text": "全科目の単位を修得すること。",
+        "criteria_url": "",
+        "kind": "hosted",
+        "valid_days": "",
+    }
+    response = post_form(client, f"/admin/badges/{badge.id}/edit", form)
+    assert response.status_code == 400
+    assert "この項目がフォームに含まれていません" in response.text
+    assert 'value="データサイエンス入門"' in response.text  # what was typed is kept
+    db_session.refresh(badge)
+    assert badge.tags == ["data-science"]
+    assert badge.name != "データサイエンス入門"
+
+
+def test_a_file_where_text_belongs_and_a_nul_are_errors_next_to_their_fields(
+    client: FlaskClient,
+) -> None:
+    response = post_form(
+        client,
+        "/login",
+        {"email": (BytesIO(b"x"), "x.txt"), "password": "pass\x00word"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "ファイルではなく文字を入力してください" in response.text
+    assert "保存できない NUL 文字が含まれています" in response.text

@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from wallet import forms
+from wallet.forms import WalletForm
 from wallet.models import BadgeKind
 from wallet.services.errors import ServiceError
 
@@ -114,7 +115,7 @@ def _web_url(message: Any) -> URL:
     return URL(require_tld=False, message=message)
 
 
-class IssuerForm(FlaskForm):
+class IssuerForm(WalletForm):
     name = StringField(_l("Name (Japanese)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
     url = URLField(
@@ -130,7 +131,7 @@ class IssuerForm(FlaskForm):
     logo = FileField(_l("Logo (PNG or SVG)"))
 
 
-class BadgeClassForm(FlaskForm):
+class BadgeClassForm(WalletForm):
     name = StringField(_l("Badge name (Japanese)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Badge name (English)"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(
@@ -179,7 +180,7 @@ class BadgeClassForm(FlaskForm):
     )
 
 
-class CompletersUploadForm(FlaskForm):
+class CompletersUploadForm(WalletForm):
     file = FileField(
         _l("Completers list (CSV)"),
         validators=[FileRequired(_l("Choose a CSV file."))],
@@ -190,11 +191,11 @@ class CompletersUploadForm(FlaskForm):
     )
 
 
-class ConfirmBatchForm(FlaskForm):
+class ConfirmBatchForm(WalletForm):
     sealed = HiddenField(validators=[DataRequired()])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(WalletForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[

@@ -195,13 +195,14 @@ def upload_completers(badge_class_id: int) -> Page:
         else:
             filename = getattr(form.file.data, "filename", "") or ""
             confirm = ConfirmBatchForm(
+                formdata=None,
                 sealed=seal_rows(
                     completers.rows,
                     secret=settings.secret_key,
                     badge_class_id=badge.id,
                     user_id=signed_in_user().id,
                     filename=filename,
-                )
+                ),
             )
             return render_template(
                 "admin/preview.html",

@@ -18,6 +18,16 @@ MessageFor = Callable[[ServiceError], str]
 # (next, sealed, the CSRF token), which have checks of their own.
 _MAY_BE_LEFT_OUT = (BooleanField, HiddenField)
 
+# ``wallet.services.text`` refusals, in the same words in every area
+TEXT_MESSAGES = {
+    "text_control": _l(
+        "Remove the hidden control character %(char)s from this text. Such characters "
+        "can change how the text looks to others."
+    ),
+    "text_invisible": _l("Enter visible characters, not only spaces or invisible characters."),
+    "text_too_long": _l("Use at most %(max_len)s characters."),
+}
+
 _NOT_TEXT = _l("This field takes text, not a file.")
 _NOT_FILE = _l("Choose a file for this field.")
 _MISSING = _l("This field is missing from the form. Reload the page and send the form again.")

@@ -49,11 +49,13 @@ MESSAGES = {
     "award_decided": _l("You have already accepted or declined this badge."),
     "terms_not_accepted": _l("Please read and agree to the terms of use first."),
     "invalid": _l("Please check this value."),
+    **forms.TEXT_MESSAGES,
 }
 
 
 def message_for(error: ServiceError) -> str:
-    return str(MESSAGES.get(error.code, MESSAGES["invalid"]))
+    text = str(MESSAGES.get(error.code, MESSAGES["invalid"]))
+    return text % error.params if error.params else text
 
 
 def show_error(form: FlaskForm, error: ServiceError) -> None:

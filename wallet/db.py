@@ -17,8 +17,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# The largest key SQLite's INTEGER and PostgreSQL's bigint hold; ids run from 1.
-ID_MAX = 2**63 - 1
+# The largest id: the id columns are Integer, which is 32 bits on PostgreSQL (SQLite
+# would take 64). A larger number cannot even be compared with them there. Ids run from 1.
+ID_MAX = 2**31 - 1
 
 
 def utcnow() -> datetime:

@@ -21,6 +21,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_wtf import FlaskForm
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Rule
@@ -32,20 +33,22 @@ from tests.factories import PASSWORD, BadgeClassFactory, BlobFactory, UserFactor
 from tests.helpers import csrf_token, post_form
 from tests.web.admin_helpers import staff_client
 from wallet import extensions as ext
+from wallet.db import ID_MAX, Base
 from wallet.forms import WalletForm
 from wallet.models import Award, TokenPurpose, User
 from wallet.services.tokens import issue_token
 
 ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 ODD_IDS = (
-    str(2**63),
+    str(2**31),  # beyond PostgreSQL's integer
+    str(2**63),  # beyond SQLite's
     str(2**64),
     str(10**30),
     "9" * 5000,  # more digits than Python turns into an int by default
     "0",
     "-1",
     "١٢",  # digits, but not ASCII ones
-    str(2**63 - 1),  # in range, but no such row
+    str(ID_MAX),  # in range, but no such row
 )
 ODD_PATH_TEXTS = ("%00", "%07", "%E2%80%AE", "%EF%BF%BF", "x" * 2000)
 ODD_QUERIES = (
@@ -253,6 +256,16 @@ def test_odd_ids_and_path_parts_are_not_found(app: Flask, visitors: Visitors) ->
                         problems.append(f"{label}: {response.status_code}, not 404")
     assert walked > 100
     assert not problems, "\n".join(problems)
+
+
+def test_the_id_bound_fits_every_id_column() -> None:
+    """``ID_MAX`` is PostgreSQL's integer: every id column must be no wider (if ids
+    become BigInteger, raise ``ID_MAX`` with them)."""
+    assert ID_MAX == 2**31 - 1
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            if column.primary_key or column.foreign_keys:
+                assert type(column.type) in (Integer, String), column
 
 
 def test_odd_query_strings_are_not_server_errors(app: Flask, visitors: Visitors) -> None:

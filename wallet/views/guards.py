@@ -1,8 +1,9 @@
 """What a request must look like before any view reads it.
 
-- An id in a path is a database key: ``<int:...>`` matches 1 .. 2**63 - 1
-  (SQLite's INTEGER, PostgreSQL's bigint), so a larger number, zero or a
-  negative one is a 404 like an id that never existed, not an OverflowError.
+- An id in a path is a database key: ``<int:...>`` matches 1 .. ``db.ID_MAX``
+  (PostgreSQL's integer), so a larger number, zero or a negative one is a 404
+  like an id that never existed, not an OverflowError (SQLite) or a DataError
+  (PostgreSQL).
 - A text part of a path holds no control character (a NUL cannot even be
   sent to PostgreSQL in a query): such a path is a 404 too.
 - A POST body is an HTML form post (urlencoded or multipart) with each field

@@ -407,3 +407,11 @@ def test_a_file_where_text_belongs_and_a_nul_are_errors_next_to_their_fields(
     assert response.status_code == 400
     assert "ファイルではなく文字を入力してください" in response.text
     assert "保存できない NUL 文字が含まれています" in response.text
+
+
+def test_a_damaged_hidden_field_is_said_on_top_of_the_form(client: FlaskClient) -> None:
+    response = post_form(
+        client, "/login", {"email": "a@shizuoka.ac.jp", "password": "x", "next": "/\x00"}
+    )
+    assert response.status_code == 400
+    assert "フォームが正しく届きませんでした" in response.text

@@ -31,6 +31,7 @@ TEXT_MESSAGES = {
 _NOT_TEXT = _l("This field takes text, not a file.")
 _NOT_FILE = _l("Choose a file for this field.")
 _MISSING = _l("This field is missing from the form. Reload the page and send the form again.")
+_DAMAGED = _l("The form arrived damaged. Reload the page and send it again.")
 _NUL = _l("This text contains a NUL character, which cannot be saved. Please type it again.")
 
 
@@ -83,7 +84,11 @@ class WalletForm(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         is_valid = bool(super().validate(extra_validators))
         for field in self:
-            if field.name in self._refused:
+            if field.name not in self._refused:
+                continue
+            if isinstance(field, HiddenField):  # nothing is shown next to a hidden field
+                self.form_errors.append(str(_DAMAGED))
+            else:
                 field.errors.append(str(self._refused[field.name]))
         return is_valid and not self._refused
 

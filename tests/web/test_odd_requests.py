@@ -415,3 +415,27 @@ def test_a_damaged_hidden_field_is_said_on_top_of_the_form(client: FlaskClient) 
     )
     assert response.status_code == 400
     assert "フォームが正しく届きませんでした" in response.text
+
+
+@pytest.mark.parametrize("days", [str(2**64), "9" * 5000, "-1", "1e3", "١٢٣٤٥٦"])
+def test_validity_days_out_of_range_are_refused_next_to_the_field(
+    client: FlaskClient, db_session: Session, days: str
+) -> None:
+    client, _staff, _issuer = staff_client(client)
+    badge = BadgeClassFactory(valid_days=365)
+    form = {
+        "name": badge.name,
+        "name_en": "",
+        "description": badge.description,
+        "description_en": "",
+        "criteria_text": badge.criteria_text,
+        "criteria_url": "",
+        "kind": "hosted",
+        "valid_days": days,
+        "tags": "",
+    }
+    response = post_form(client, f"/admin/badges/{badge.id}/edit", form)
+    assert response.status_code == 400
+    assert "1 から 36500 までの数値を入力してください" in response.text
+    db_session.refresh(badge)
+    assert badge.valid_days == 365

@@ -87,7 +87,8 @@ class WalletForm(FlaskForm):
             if field.name not in self._refused:
                 continue
             if isinstance(field, HiddenField):  # nothing is shown next to a hidden field
-                self.form_errors.append(str(_DAMAGED))
+                if str(_DAMAGED) not in self.form_errors:
+                    self.form_errors.append(str(_DAMAGED))
             else:
                 field.errors.append(str(self._refused[field.name]))
         return is_valid and not self._refused

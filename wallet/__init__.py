@@ -103,8 +103,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from wallet.views import admin, auth, claim, public, wallet
+    from wallet.views import admin, auth, claim, guards, public, wallet
 
+    guards.init_app(app)  # its URL converters must be in place before the routes
     for module in (auth, claim, wallet, public, admin):
         app.register_blueprint(module.bp)
     if not settings.is_production:
@@ -128,7 +129,8 @@ def _register_error_handlers(app: Flask) -> None:
         if code >= 500:
             return _server_error_page(error), code
         retry = _retry_fields() if code == 429 else []
-        return render_template("errors/http.html", error=error, retry=retry), code
+        message = getattr(error, "message", None)  # what a wallet-specific error explains
+        return render_template("errors/http.html", error=error, message=message, retry=retry), code
 
 
 # The last resort when even the error page cannot be drawn (the database is gone).

@@ -17,6 +17,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# The largest id: the id columns are Integer, which is 32 bits on PostgreSQL (SQLite
+# would take 64). A larger number cannot even be compared with them there. Ids run from 1.
+ID_MAX = 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

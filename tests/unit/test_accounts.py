@@ -7,6 +7,7 @@ import pytest
 from wallet.services.accounts import clean_name
 from wallet.services.errors import ValidationError
 from wallet.services.passwords import PasswordPolicyError, check_password, common_passwords
+from wallet.services.text import ControlCharacterError, InvisibleTextError
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,19 @@ def test_empty_or_huge_names_are_refused(name: str) -> None:
 
 def test_names_are_tidied() -> None:
     assert clean_name("  静岡\u3000 花子 ") == "静岡 花子"
+    assert clean_name("Jose\u0301") == "José"
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("静岡\x00花子", ControlCharacterError),
+        ("\u202e子花 岡静", ControlCharacterError),
+        ("静岡\t花子", ControlCharacterError),
+        ("\u3164", InvisibleTextError),
+        ("\u200b", ControlCharacterError),
+    ],
+)
+def test_names_with_hidden_characters_are_refused(name: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        clean_name(name)

@@ -107,6 +107,28 @@ def test_a_name_that_is_too_long() -> None:
     assert row.problem == RowProblem.NAME_TOO_LONG
 
 
+def test_names_with_hidden_or_no_visible_characters_are_row_problems() -> None:
+    data = (
+        "氏名,メールアドレス,学籍番号\n"
+        "静岡\u202e花子,a@example.ac.jp,1\n"  # a bidi override
+        '"浜松\n次郎",b@example.ac.jp,2\n'  # a line break in a quoted cell
+        "\u3164,c@example.ac.jp,3\n"  # a Hangul filler, nothing visible
+        "伊豆 太郎,d@example.ac.jp,70\u200b31\n"  # a zero-width space in the number
+        "Jose\u0301　Müller,e@example.ac.jp,5\n"
+    ).encode()
+    rows = read(data).rows
+    assert [r.problem for r in rows] == [
+        RowProblem.NAME_HIDDEN_CHARACTER,
+        RowProblem.NAME_HIDDEN_CHARACTER,
+        RowProblem.NAME_INVISIBLE,
+        RowProblem.STUDENT_NUMBER_HIDDEN_CHARACTER,
+        None,
+    ]
+    assert rows[0].name == "静岡[U+202E]花子"  # the preview shows where it is
+    assert rows[1].name == "浜松[U+000A]次郎"
+    assert rows[4].name == "José　Müller"  # NFC; the full-width space stays
+
+
 @pytest.mark.parametrize(
     ("data", "code"),
     [

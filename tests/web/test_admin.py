@@ -122,6 +122,7 @@ def _issuer_form(logo: bytes) -> dict[str, object]:
         "name_en": "Shizuoka University",
         "url": "https://www.shizuoka.ac.jp/",
         "email": "openbadge@shizuoka.ac.jp",
+        "description": "",
         "logo": upload("logo.svg", logo),
     }
 
@@ -131,7 +132,9 @@ def _badge_form(**changes: object) -> dict[str, object]:
         "name": "データサイエンス特別教育プログラム",
         "name_en": "Data Science Programme",
         "description": "所定の科目を修了しました。",
+        "description_en": "",
         "criteria_text": "全科目の単位を修得すること。",
+        "criteria_url": "",
         "kind": "anchored",
         "valid_days": "365",
         "tags": "データサイエンス、AI, statistics",

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from wallet import forms
+from wallet.forms import WalletForm
 from wallet.services.accounts import NAME_MAX
 from wallet.services.errors import ServiceError
 from wallet.services.passwords import PASSWORD_MAX, PASSWORD_MIN
@@ -52,6 +53,7 @@ MESSAGES = {
     "award_decided": _l("You have already accepted or declined this badge."),
     "terms_not_accepted": _l("Please read and agree to the terms of use first."),
     "invalid": _l("Please check this value."),
+    **forms.TEXT_MESSAGES,
 }
 
 
@@ -73,7 +75,8 @@ def message_for(error: ServiceError) -> str:
     counted = COUNTED.get(error.code)
     if counted is not None:
         return counted(error)
-    return str(MESSAGES.get(error.code, MESSAGES["invalid"]))
+    text = str(MESSAGES.get(error.code, MESSAGES["invalid"]))
+    return text % error.params if error.params else text
 
 
 def show_error(form: FlaskForm, error: ServiceError) -> None:
@@ -134,7 +137,7 @@ def _name() -> StringField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(WalletForm):
     email = EmailField(
         _l("Email address"),
         validators=[
@@ -149,31 +152,31 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(WalletForm):
     name = _name()
     password = _password(_l("Password"))
     confirm = _confirmation()
 
 
-class TermsForm(FlaskForm):
+class TermsForm(WalletForm):
     agree = BooleanField(
         _l("I have read and agree to the terms of use."),
         validators=[DataRequired(message=_l("Please agree to the terms of use to continue."))],
     )
 
 
-class EmailForm(FlaskForm):
+class EmailForm(WalletForm):
     """Asks for an address: re-send a link, reset a password."""
 
     email = _email()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(WalletForm):
     password = _password(_l("New password"))
     confirm = _confirmation()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(WalletForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(message=_l("Enter your current password."))],
@@ -182,15 +185,15 @@ class ChangePasswordForm(FlaskForm):
     confirm = _confirmation()
 
 
-class NameForm(FlaskForm):
+class NameForm(WalletForm):
     name = _name()
 
 
-class AddEmailForm(FlaskForm):
+class AddEmailForm(WalletForm):
     email = _email(_l("Another email address"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(WalletForm):
     locale = SelectField(
         _l("Language"),
         choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")],

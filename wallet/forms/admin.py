@@ -24,8 +24,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from wallet import forms
+from wallet.forms import WalletForm
 from wallet.models import BadgeKind
 from wallet.services.errors import ServiceError
+from wallet.services.issuing import (
+    MAX_EMAIL,
+    MAX_ISSUER_DESCRIPTION,
+    MAX_NAME,
+    MAX_REASON,
+    MAX_TEXT,
+    MAX_URL,
+)
 
 # What each service error code tells the programme office.
 MESSAGES: dict[str, Any] = {
@@ -100,6 +109,7 @@ MESSAGES: dict[str, Any] = {
     "reason_missing": _l("Give the reason for revoking. Verifiers will see it."),
     "reason_too_long": _l("The reason is too long (at most %(max_len)s characters)."),
     "invalid": _l("Please check this value."),
+    **forms.TEXT_MESSAGES,
 }
 
 COLUMN_NAMES = {"name": _l("name"), "email": _l("email")}
@@ -107,9 +117,16 @@ COLUMN_NAMES = {"name": _l("name"), "email": _l("email")}
 ROW_PROBLEMS: dict[str, Any] = {
     "missing_name": _l("The name is missing."),
     "name_too_long": _l("The name is too long."),
+    "name_hidden_character": _l(
+        "The name contains a hidden control character, shown here as [U+…]."
+    ),
+    "name_invisible": _l("The name has no visible characters."),
     "missing_email": _l("The email address is missing."),
     "bad_email": _l("This is not a valid email address."),
     "bad_student_number": _l("The student number is too long."),
+    "student_number_hidden_character": _l(
+        "The student number contains a hidden or invisible character."
+    ),
     "bad_language": _l("The language must be ja or en."),
     "duplicate": _l("This address appears earlier in the file."),
     "already_awarded": _l("Already awarded this badge: it will be skipped."),
@@ -138,39 +155,43 @@ def _web_url(message: Any) -> URL:
     return URL(require_tld=False, message=message)
 
 
-class IssuerForm(FlaskForm):
-    name = StringField(_l("Name (Japanese)"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+class IssuerForm(WalletForm):
+    name = StringField(_l("Name (Japanese)"), validators=[DataRequired(), Length(max=MAX_NAME)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=MAX_NAME)])
     url = URLField(
         _l("Website"),
-        validators=[DataRequired(), Length(max=500), _web_url(_l("Enter a web address."))],
+        validators=[DataRequired(), Length(max=MAX_URL), _web_url(_l("Enter a web address."))],
         description=_l("For example https://www.shizuoka.ac.jp/"),
     )
     email = EmailField(
         _l("Contact email"),
-        validators=[DataRequired(), Length(max=320), Email(_l("Enter an email address."))],
+        validators=[DataRequired(), Length(max=MAX_EMAIL), Email(_l("Enter an email address."))],
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=MAX_ISSUER_DESCRIPTION)]
+    )
     logo = FileField(_l("Logo (PNG or SVG)"))
 
 
-class BadgeClassForm(FlaskForm):
-    name = StringField(_l("Badge name (Japanese)"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Badge name (English)"), validators=[Optional(), Length(max=200)])
+class BadgeClassForm(WalletForm):
+    name = StringField(
+        _l("Badge name (Japanese)"), validators=[DataRequired(), Length(max=MAX_NAME)]
+    )
+    name_en = StringField(_l("Badge name (English)"), validators=[Optional(), Length(max=MAX_NAME)])
     description = TextAreaField(
-        _l("Description (Japanese)"), validators=[DataRequired(), Length(max=5000)]
+        _l("Description (Japanese)"), validators=[DataRequired(), Length(max=MAX_TEXT)]
     )
     description_en = TextAreaField(
-        _l("Description (English)"), validators=[Optional(), Length(max=5000)]
+        _l("Description (English)"), validators=[Optional(), Length(max=MAX_TEXT)]
     )
     criteria_text = TextAreaField(
         _l("Criteria"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), Length(max=MAX_TEXT)],
         description=_l("What a student did to earn this badge."),
     )
     criteria_url = URLField(
         _l("Criteria URL"),
-        validators=[Optional(), Length(max=500), _web_url(_l("Enter a web address."))],
+        validators=[Optional(), Length(max=MAX_URL), _web_url(_l("Enter a web address."))],
     )
     image = FileField(
         _l("Badge image (PNG or SVG)"),
@@ -203,7 +224,7 @@ class BadgeClassForm(FlaskForm):
     )
 
 
-class CompletersUploadForm(FlaskForm):
+class CompletersUploadForm(WalletForm):
     file = FileField(
         _l("Completers list (CSV)"),
         validators=[FileRequired(_l("Choose a CSV file."))],
@@ -214,16 +235,16 @@ class CompletersUploadForm(FlaskForm):
     )
 
 
-class ConfirmBatchForm(FlaskForm):
+class ConfirmBatchForm(WalletForm):
     sealed = HiddenField(validators=[DataRequired()])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(WalletForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[
             DataRequired(_l("Give the reason for revoking. Verifiers will see it.")),
-            Length(max=1000),
+            Length(max=MAX_REASON),
         ],
         description=_l("Shown to anyone who verifies this badge."),
     )

@@ -24,6 +24,7 @@ from wallet.services.errors import ServiceError, TokenInvalidError, ValidationEr
 from wallet.services.login_sessions import end_all_sessions
 from wallet.services.outbox import address_limit_reached, queue_mail
 from wallet.services.passwords import check_password
+from wallet.services.text import TextTooLongError, clean_text
 from wallet.services.tokens import consume_token, find_token, issue_token, spend_token
 
 NAME_MAX = 200
@@ -57,10 +58,13 @@ class NameInvalidError(ValidationError):
 
 
 def clean_name(name: str) -> str:
-    """Collapse whitespace (including full-width spaces); refuse an empty result."""
-    cleaned = " ".join(name.replace("\u3000", " ").split())
-    if not cleaned or len(cleaned) > NAME_MAX:
+    """The name as others will see it (``clean_text``: NFC, no hidden characters),
+    its spaces, full-width ones included, collapsed; refuses an empty result."""
+    cleaned = " ".join(clean_text(name, field="name").replace("\u3000", " ").split())
+    if not cleaned:
         raise NameInvalidError(field="name")
+    if len(cleaned) > NAME_MAX:
+        raise TextTooLongError(field="name", max_len=NAME_MAX)
     return cleaned
 
 

@@ -22,6 +22,14 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from wallet.openbadges.hashing import normalise_email
 from wallet.services.errors import ValidationError
+from wallet.services.text import (
+    ControlCharacterError,
+    InvisibleTextError,
+    TextError,
+    TextTooLongError,
+    clean_text,
+    reveal,
+)
 
 ENCODINGS = ("utf-8-sig", "cp932")
 MAX_NAME = 200
@@ -73,9 +81,12 @@ class CsvError(ValidationError):
 class RowProblem(enum.StrEnum):
     MISSING_NAME = "missing_name"
     NAME_TOO_LONG = "name_too_long"
+    NAME_HIDDEN_CHARACTER = "name_hidden_character"
+    NAME_INVISIBLE = "name_invisible"
     MISSING_EMAIL = "missing_email"
     BAD_EMAIL = "bad_email"
     BAD_STUDENT_NUMBER = "bad_student_number"
+    STUDENT_NUMBER_HIDDEN_CHARACTER = "student_number_hidden_character"
     BAD_LANGUAGE = "bad_language"
     DUPLICATE = "duplicate"
     ALREADY_AWARDED = "already_awarded"
@@ -85,6 +96,8 @@ class RowProblem(enum.StrEnum):
 class CompleterRow:
     """One line of the file. ``email`` is normalised; ``problem`` is None when usable.
 
+    ``name`` and ``student_number`` went through ``clean_text``; in a row whose
+    problem is a hidden character, that character shows as [U+XXXX].
     ``locale`` is ``ja`` or ``en`` from the language column, or empty when the
     row gives none.
     """
@@ -224,14 +237,39 @@ def _cell(cells: list[str], columns: dict[str, int], key: str) -> str:
     if index is None or index >= len(cells):
         return ""
     value = cells[index].strip()
-    # names keep their exact characters; codes and addresses lose full-width forms
+    # names keep their characters (only NFC, in clean_text); codes and addresses lose
+    # full-width forms
     return value if key == "name" else unicodedata.normalize("NFKC", value)
 
 
+_NAME_PROBLEMS = {
+    ControlCharacterError: RowProblem.NAME_HIDDEN_CHARACTER,
+    InvisibleTextError: RowProblem.NAME_INVISIBLE,
+    TextTooLongError: RowProblem.NAME_TOO_LONG,
+}
+_NUMBER_PROBLEMS = {
+    ControlCharacterError: RowProblem.STUDENT_NUMBER_HIDDEN_CHARACTER,
+    InvisibleTextError: RowProblem.STUDENT_NUMBER_HIDDEN_CHARACTER,
+    TextTooLongError: RowProblem.BAD_STUDENT_NUMBER,
+}
+
+
+def _text_cell(
+    value: str, max_len: int, problems: dict[type[TextError], RowProblem]
+) -> tuple[str, RowProblem | None]:
+    """The cell as others will see it, or as the preview may show it, with its problem."""
+    try:
+        return clean_text(value, max_len=max_len), None
+    except TextError as error:
+        return reveal(value), problems[type(error)]
+
+
 def _row(line: int, cells: list[str], columns: dict[str, int]) -> CompleterRow:
-    name = _cell(cells, columns, "name")
+    name, name_problem = _text_cell(_cell(cells, columns, "name"), MAX_NAME, _NAME_PROBLEMS)
     raw_email = _cell(cells, columns, "email")
-    student_number = _cell(cells, columns, "student_number")
+    student_number, number_problem = _text_cell(
+        _cell(cells, columns, "student_number"), MAX_STUDENT_NUMBER, _NUMBER_PROBLEMS
+    )
     language = _cell(cells, columns, "language").lower()
     row = CompleterRow(
         line=line,
@@ -240,17 +278,17 @@ def _row(line: int, cells: list[str], columns: dict[str, int]) -> CompleterRow:
         student_number=student_number,
         locale=_LANGUAGES.get(language, ""),
     )
-    if not name:
+    if name_problem:
+        row.problem = name_problem
+    elif not name:
         row.problem = RowProblem.MISSING_NAME
-    elif len(name) > MAX_NAME:
-        row.problem = RowProblem.NAME_TOO_LONG
     elif not raw_email:
         row.problem = RowProblem.MISSING_EMAIL
     elif not is_valid_email(row.email):
         row.email = raw_email[:MAX_EMAIL]
         row.problem = RowProblem.BAD_EMAIL
-    elif len(student_number) > MAX_STUDENT_NUMBER:
-        row.problem = RowProblem.BAD_STUDENT_NUMBER
+    elif number_problem:
+        row.problem = number_problem
     elif language and not row.locale:
         row.problem = RowProblem.BAD_LANGUAGE
     return row

@@ -30,6 +30,7 @@ from wallet.forms.admin import (
 from wallet.services import issuing
 from wallet.services.csv_import import open_sealed_rows, seal_rows
 from wallet.services.errors import ValidationError
+from wallet.services.text import reveal
 from wallet.views.common import app_settings, signed_in_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -193,15 +194,16 @@ def upload_completers(badge_class_id: int) -> Page:
         except ValidationError as error:
             show_error(form, error)
         else:
-            filename = getattr(form.file.data, "filename", "") or ""
+            filename = reveal(getattr(form.file.data, "filename", "") or "")
             confirm = ConfirmBatchForm(
+                formdata=None,
                 sealed=seal_rows(
                     completers.rows,
                     secret=settings.secret_key,
                     badge_class_id=badge.id,
                     user_id=signed_in_user().id,
                     filename=filename,
-                )
+                ),
             )
             return render_template(
                 "admin/preview.html",

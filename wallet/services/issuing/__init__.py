@@ -16,8 +16,13 @@ from wallet.services.issuing.awards import (
     revoke_award,
 )
 from wallet.services.issuing.badge_classes import (
+    MAX_EMAIL,
+    MAX_ISSUER_DESCRIPTION,
+    MAX_NAME,
     MAX_TAG_LENGTH,
     MAX_TAGS,
+    MAX_TEXT,
+    MAX_URL,
     BadgeClassDetails,
     BadgeClassSummary,
     IssuerDetails,
@@ -40,9 +45,14 @@ from wallet.services.issuing.errors import IssuingError
 
 __all__ = [
     "AWARD_NOTICE",
+    "MAX_EMAIL",
+    "MAX_ISSUER_DESCRIPTION",
+    "MAX_NAME",
     "MAX_REASON",
     "MAX_TAGS",
     "MAX_TAG_LENGTH",
+    "MAX_TEXT",
+    "MAX_URL",
     "AwardPage",
     "BadgeClassDetails",
     "BadgeClassSummary",

@@ -15,6 +15,7 @@ from wallet.services.errors import NotFoundError
 from wallet.services.issuing.badge_classes import award_count, get_badge_class
 from wallet.services.issuing.batches import offer_claims
 from wallet.services.issuing.errors import IssuingError
+from wallet.services.text import clean_text
 
 MAX_REASON = 1000
 
@@ -108,7 +109,7 @@ def revoke_award(
     """Revoke with a reason verifiers will see; unclaimed links stop working."""
     now = now or utcnow()
     award = get_award(session, award_id)
-    reason = reason.strip()
+    reason = clean_text(reason, field="reason", multiline=True)
     if not reason:
         raise IssuingError("reason_missing", field="reason")
     if len(reason) > MAX_REASON:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,9 +14,16 @@ from wallet.services.blobs import put_blob
 from wallet.services.errors import NotFoundError
 from wallet.services.images import check_image
 from wallet.services.issuing.errors import IssuingError
+from wallet.services.text import clean_text
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
+# Texts others read; each is checked by ``clean_text`` (the forms show the same limits).
+MAX_NAME = 200
+MAX_URL = 500
+MAX_EMAIL = 320
+MAX_ISSUER_DESCRIPTION = 2000
+MAX_TEXT = 5000
 
 # -- issuer profile ----------------------------------------------------------------------
 
@@ -43,6 +50,7 @@ def save_issuer(
     max_image_bytes: int,
 ) -> Issuer:
     """Create or update the issuer profile; a new logo replaces the old one."""
+    details = _clean_issuer(details)
     image_sha256 = None
     if logo:
         checked = check_image(logo, max_bytes=max_image_bytes, field="logo")
@@ -51,15 +59,31 @@ def save_issuer(
     if issuer is None:
         issuer = Issuer(public_id=secrets.token_urlsafe(12))
         session.add(issuer)
-    issuer.name = details.name.strip()
-    issuer.name_en = details.name_en.strip()
-    issuer.url = details.url.strip()
-    issuer.email = details.email.strip()
-    issuer.description = details.description.strip()
+    issuer.name = details.name
+    issuer.name_en = details.name_en
+    issuer.url = details.url
+    issuer.email = details.email
+    issuer.description = details.description
     if image_sha256:
         issuer.image_sha256 = image_sha256
     session.flush()
     return issuer
+
+
+def _clean_issuer(details: IssuerDetails) -> IssuerDetails:
+    """Every text through ``clean_text``; an error names the form field."""
+    return IssuerDetails(
+        name=clean_text(details.name, field="name", max_len=MAX_NAME),
+        name_en=clean_text(details.name_en, field="name_en", max_len=MAX_NAME),
+        url=clean_text(details.url, field="url", max_len=MAX_URL),
+        email=clean_text(details.email, field="email", max_len=MAX_EMAIL),
+        description=clean_text(
+            details.description,
+            field="description",
+            multiline=True,
+            max_len=MAX_ISSUER_DESCRIPTION,
+        ),
+    )
 
 
 # -- badge classes -----------------------------------------------------------------------
@@ -92,7 +116,7 @@ def parse_tags(text: str) -> list[str]:
     """Comma-separated tags (ASCII or Japanese commas), trimmed, without repeats."""
     tags: list[str] = []
     for part in text.replace("、", ",").replace("，", ",").split(","):
-        tag = " ".join(part.split())
+        tag = " ".join(clean_text(part, field="tags").split())
         if tag and tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in tags):
@@ -100,19 +124,38 @@ def parse_tags(text: str) -> list[str]:
     return tags
 
 
+def _clean_badge(details: BadgeClassDetails) -> BadgeClassDetails:
+    """Every text through ``clean_text``; an error names the form field."""
+
+    def long_text(value: str, field: str) -> str:
+        return clean_text(value, field=field, multiline=True, max_len=MAX_TEXT)
+
+    return replace(
+        details,
+        name=clean_text(details.name, field="name", max_len=MAX_NAME),
+        name_en=clean_text(details.name_en, field="name_en", max_len=MAX_NAME),
+        description=long_text(details.description, "description"),
+        description_en=long_text(details.description_en, "description_en"),
+        criteria_text=long_text(details.criteria_text, "criteria_text"),
+        criteria_url=clean_text(details.criteria_url, field="criteria_url", max_len=MAX_URL),
+        tags=[clean_text(tag, field="tags", max_len=MAX_TAG_LENGTH) for tag in details.tags],
+    )
+
+
 def _apply_details(badge: BadgeClass, details: BadgeClassDetails) -> None:
-    if not details.criteria_text.strip() and not details.criteria_url.strip():
+    details = _clean_badge(details)
+    if not details.criteria_text and not details.criteria_url:
         raise IssuingError("criteria_missing", field="criteria_text")
     if details.kind not in set(BadgeKind):
         raise IssuingError("bad_kind", field="kind")
     if details.valid_days is not None and not 1 <= details.valid_days <= 36_500:
         raise IssuingError("bad_valid_days", field="valid_days")
-    badge.name = details.name.strip()
-    badge.name_en = details.name_en.strip()
-    badge.description = details.description.strip()
-    badge.description_en = details.description_en.strip()
-    badge.criteria_text = details.criteria_text.strip()
-    badge.criteria_url = details.criteria_url.strip()
+    badge.name = details.name
+    badge.name_en = details.name_en
+    badge.description = details.description
+    badge.description_en = details.description_en
+    badge.criteria_text = details.criteria_text
+    badge.criteria_url = details.criteria_url
     badge.kind = details.kind
     badge.valid_days = details.valid_days
     badge.tags = list(details.tags)

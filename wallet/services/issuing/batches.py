@@ -26,6 +26,7 @@ from wallet.services.badges import badge_mail_facts
 from wallet.services.csv_import import CompleterRow, CompletersFile, RowProblem, read_completers
 from wallet.services.issuing.badge_classes import get_badge_class
 from wallet.services.issuing.errors import IssuingError
+from wallet.services.text import reveal
 
 AWARD_NOTICE = "award_notice"  # mail 1, templates/mail/award_notice/
 
@@ -104,7 +105,7 @@ def issue_awards(
     batch = AwardBatch(
         badge_class_id=badge.id,
         created_by_id=created_by_id,
-        filename=filename[:255],
+        filename=reveal(filename)[:255],  # shown to staff: nothing in it may hide
         created_count=len(fresh),
         skipped_count=len(rows) - len(fresh),
         created_at=now,

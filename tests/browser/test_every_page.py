@@ -243,6 +243,7 @@ def _seed(live: LiveServer) -> World:
 
 
 MAIL_CONTEXTS: dict[str, dict[str, object]] = {
+    "account_deleted": {"recipient_name": "静岡 花子（しずおか はなこ）", "badge_count": 3},
     "award_notice": {
         "recipient_name": "静岡 花子（しずおか はなこ）",
         "badge_name": LONG_JA,
@@ -388,6 +389,7 @@ VISITS: list[Visit] = [
     Visit("auth.activate", "activate", _goto(lambda w: f"/activate/{w.activation}")),
     Visit("auth.activate", "activate: bad link", _goto(lambda w: "/activate/nope")),
     Visit("auth.account", "account", _goto(lambda w: "/account")),
+    Visit("auth.delete_account", "delete account", _goto(lambda w: "/account/delete")),
     Visit(
         "auth.verify_email",
         "verify address",

@@ -260,3 +260,25 @@ def test_login_throttled_in_english(mail_settings: Settings) -> None:
     assert "Nothing in your account has been changed" in text
     html = message_part(message, "html")
     assert ("Set a new password", "http://wallet.test/password/reset") in html_links(html)
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject", "line"),
+    [
+        (
+            "ja",
+            "オープンバッジウォレットのアカウントを削除しました",
+            "2件のバッジがウォレットから削除されました",
+        ),
+        ("en", "Your Open Badge Wallet account has been deleted", "2 badges left your wallet."),
+    ],
+)
+def test_account_deleted_in_both_languages(
+    mail_settings: Settings, locale: str, subject: str, line: str
+) -> None:
+    message = render(
+        mail_settings, "account_deleted", locale, {"recipient_name": "静岡 花子", "badge_count": 2}
+    )
+    assert message["Subject"] == subject
+    assert line in message_part(message, "plain")
+    assert line in message_part(message, "html")

@@ -253,6 +253,7 @@ def test_an_uploaded_list_is_previewed_issued_and_mailed_literally(
 
 
 MAILS: dict[str, dict[str, object]] = {
+    "account_deleted": {"recipient_name": hostile("氏名"), "badge_count": 2},
     "award_notice": {
         "recipient_name": hostile("氏名"),
         "badge_name": hostile("名前"),

@@ -189,6 +189,17 @@ class NameForm(WalletForm):
     name = _name()
 
 
+class DeleteAccountForm(WalletForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(message=_l("Enter your password."))],
+    )
+    understood = BooleanField(
+        _l("I understand that my account and my wallet are deleted for good."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
 class AddEmailForm(WalletForm):
     email = _email(_l("Another email address"))
 

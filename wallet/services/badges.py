@@ -156,3 +156,19 @@ def decline_award(session: Session, user: User, award_id: int, now: datetime) ->
     _spend_claim_tokens(session, award, now)
     session.flush()
     return award
+
+
+def release_award(award: Award, share_id: str) -> None:
+    """Back to what it was before anyone claimed it: unclaimed, private, nobody's.
+
+    The issuer's facts stay (recipient address, dates, revocation), so the hosted
+    assertion keeps verifying and the office can send mail 1 again. A new share id
+    means links and QR codes handed out before lead nowhere.
+    """
+    award.user = None
+    award.state = AwardState.OFFERED
+    award.is_public = False
+    award.accepted_at = None
+    award.issued_at = None
+    award.recipient_name = ""  # the account's name; the office's was replaced at acceptance
+    award.share_id = share_id

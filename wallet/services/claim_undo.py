@@ -19,10 +19,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wallet import urls
-from wallet.models import Award, AwardState, EmailAddress, Token, TokenPurpose, User
+from wallet.models import Award, EmailAddress, Token, TokenPurpose, User
 from wallet.openbadges.hashing import normalise_email
 from wallet.services import issuing
-from wallet.services.badges import badge_mail_facts
+from wallet.services.badges import badge_mail_facts, release_award
 from wallet.services.errors import TokenInvalidError
 from wallet.services.outbox import queue_mail
 from wallet.services.tokens import find_token, issue_token
@@ -159,7 +159,7 @@ def undo_added_address(
     for award, share_id in zip(
         undo.awards, issuing.new_share_ids(session, len(undo.awards)), strict=True
     ):
-        _return_award(award, share_id)
+        release_award(award, share_id)
     session.flush()
     for award in undo.awards:
         if not award.is_revoked:  # a withdrawn badge cannot be claimed: no mail 1
@@ -186,17 +186,6 @@ def _locked(session: Session, token: Token, now: datetime) -> Token:
     if locked is None or not locked.is_usable(now):
         raise TokenInvalidError()
     return locked
-
-
-def _return_award(award: Award, share_id: str) -> None:
-    """Back to what it was before anyone claimed it (the issuer's facts stay)."""
-    award.user = None
-    award.state = AwardState.OFFERED
-    award.is_public = False
-    award.accepted_at = None
-    award.issued_at = None
-    award.recipient_name = ""  # the account's name; the office's was replaced at acceptance
-    award.share_id = share_id
 
 
 def _queue_removed_notice(session: Session, undo: AddressUndo, base_url: str) -> None:

@@ -23,6 +23,7 @@ from wallet.forms import ActionForm
 from wallet.forms.accounts import (
     AddEmailForm,
     ChangePasswordForm,
+    DeleteAccountForm,
     EmailForm,
     LanguageForm,
     LoginForm,
@@ -33,12 +34,19 @@ from wallet.forms.accounts import (
 )
 from wallet.i18n import LOCALE_COOKIE, LOCALES
 from wallet.models import MailRequestKind, TokenPurpose
-from wallet.services import accounts, login_sessions, login_throttle, mail_requests
+from wallet.services import (
+    account_deletion,
+    accounts,
+    login_sessions,
+    login_throttle,
+    mail_requests,
+)
 from wallet.services.errors import TokenInvalidError, ValidationError
 from wallet.views import login_guard
 from wallet.views.common import (
     app_settings,
     current_login_session,
+    forget_browser_login,
     log_in_browser,
     log_out_browser,
     safe_next,
@@ -316,3 +324,23 @@ def end_other_sessions() -> Page:
     db.session.commit()
     flash(_("Every other device has been logged out."), "success")
     return redirect(url_for("auth.account") + "#sessions-heading")
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(LIMIT, methods=["POST"])
+def delete_account() -> Page:
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            account_deletion.delete_account(
+                db.session(), signed_in_user(), form.password.data or "", utcnow()
+            )
+        except ValidationError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            forget_browser_login()
+            flash(_("Your account has been deleted. We have sent a last mail to confirm it."))
+            return redirect(url_for("public.home"))
+    return render_template("auth/delete_account.html", form=form), _status(form)

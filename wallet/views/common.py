@@ -75,6 +75,11 @@ def log_out_browser() -> None:
     record = current_login_session()
     if record is not None:
         login_sessions.end_session(db.session(), record, utcnow())
+    forget_browser_login()
+
+
+def forget_browser_login() -> None:
+    """Drop this browser's login cookies (both): after logging out, or once the account is gone."""
     session.clear()
     logout_user()  # after clear(): it asks for the remember-me cookie to be deleted too
 

@@ -4,7 +4,7 @@ Error correction level M (15 % of the code may be lost: a fold or a smudge on
 paper). A share URL is the base URL, ``/b/`` and an 8-character share id; version 4
 at level M holds 62 bytes, so base URLs of up to ``MAX_BASE_URL_LENGTH`` (51)
 ASCII characters keep the code at version 4 or lower: 33 x 33 modules, each about
-0.6 mm when the code is printed 2 cm wide with its quiet zone.
+0.5 mm when the code is printed 2 cm wide with its quiet zone.
 ``https://openbadge.shizuoka.ac.jp`` (32 characters) gives version 4 (version 3
 stops at 42 bytes; that URL is 43).
 """

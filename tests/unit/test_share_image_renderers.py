@@ -13,11 +13,17 @@ import pytest
 import resvg_py
 import zxingcpp
 from defusedxml import ElementTree
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
 from tests.factories import png_bytes
+from tests.svg_support import corpus
+from tests.unit.test_svg_fuzz import documents, mutated
+from wallet.services.errors import ImageRejectedError
 from wallet.services.share_images import badge, og, qr, text
 from wallet.services.share_images.og import OgCard, render_og
+from wallet.services.svg import sanitise_svg
 
 SVG_DIR = Path(__file__).parent.parent / "data" / "svg" / "benign"
 BADGE_SVG = (SVG_DIR / "multilingual-text-badge.svg").read_bytes()
@@ -269,6 +275,23 @@ def test_an_undrawable_image_gives_an_empty_square(
     assert picture.size == (100, 100)
     assert _visible(picture) is None
     assert "could not be drawn" in caplog.text
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        documents(),
+        st.sampled_from(corpus("benign")).flatmap(lambda path: mutated(path.read_bytes())),
+    )
+)
+def test_every_svg_the_upload_accepts_can_be_drawn(data: bytes) -> None:
+    """Whatever the sanitiser lets through, resvg draws or refuses with ValueError
+    (then an empty square): nothing escapes as an exception or a Rust panic."""
+    try:
+        stored = sanitise_svg(data)
+    except ImageRejectedError:
+        return
+    assert badge.badge_picture(stored, badge.SVG, 48).size == (48, 48)
 
 
 # -- the e-mail signature badge -----------------------------------------------------------

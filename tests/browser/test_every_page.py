@@ -447,6 +447,10 @@ EXCLUDED = {
     "public.revocation_list_document": "JSON-LD, tested in tests/web/test_ob_documents.py",
     "public.badge_class_document": "JSON-LD, tested in tests/web/test_ob_documents.py",
     "public.assertion_document": "JSON-LD, tested in tests/web/test_ob_documents.py",
+    "share_images.preview": "PNG, tested in tests/web/test_share_image_routes.py",
+    "share_images.qr_png": "PNG, tested in tests/web/test_share_image_routes.py",
+    "share_images.qr_svg": "SVG, tested in tests/web/test_share_image_routes.py",
+    "share_images.signature_badge": "PNG, tested in tests/web/test_share_image_routes.py",
 }
 
 

@@ -44,7 +44,7 @@ def test_pending_and_revoked_badges_stay_visible(db_session: Session) -> None:
     assert find_shared_award(db_session, revoked.share_id, None) is revoked
 
 
-@pytest.mark.parametrize("share_id", ["", "nope", "x" * 17])
+@pytest.mark.parametrize("share_id", ["", "nope", "x" * 17, "\x00", "a\x00b", "ab/cd", "静岡"])
 def test_unknown_ids_are_not_found(db_session: Session, share_id: str) -> None:
     with pytest.raises(NotFoundError):
         find_shared_award(db_session, share_id, None)

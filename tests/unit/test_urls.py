@@ -32,6 +32,20 @@ CASES: list[tuple[Callable[..., str], tuple[Any, ...], str, dict[str, Any]]] = [
     (urls.badge_class, ("bc1",), "public.badge_class_document", {"public_id": "bc1"}),
     (urls.assertion, ("as1",), "public.assertion_document", {"public_id": "as1"}),
     (urls.image, ("ab" * 32,), "public.image", {"sha256": "ab" * 32}),
+    (
+        urls.share_preview_image,
+        ("Ab-_12cd", "en"),
+        "share_images.preview",
+        {"share_id": "Ab-_12cd", "lang": "en"},
+    ),
+    (urls.share_qr_png, ("Ab-_12cd",), "share_images.qr_png", {"share_id": "Ab-_12cd"}),
+    (urls.share_qr_svg, ("Ab-_12cd",), "share_images.qr_svg", {"share_id": "Ab-_12cd"}),
+    (
+        urls.share_signature_badge,
+        ("Ab-_12cd",),
+        "share_images.signature_badge",
+        {"share_id": "Ab-_12cd"},
+    ),
 ]
 
 

@@ -85,6 +85,11 @@ def _add_email(client: FlaskClient, lang: str) -> Hit:
     return _form(client, "/account/emails", {"email": "second@example.ac.jp"}, page="/account")
 
 
+def _delete_account(client: FlaskClient, lang: str) -> Hit:
+    _logged_in(client, lang)  # a wrong password: 400, still counted, nothing deleted
+    return _form(client, "/account/delete", {"password": "wrong", "understood": "y"})
+
+
 def _claim(client: FlaskClient, lang: str) -> Hit:
     _award, raw = make_claim()
     return lambda: client.get(f"/claim/{raw}")
@@ -137,6 +142,7 @@ TARGETS: dict[str, Callable[[FlaskClient, str], Hit]] = {
     "auth.request_reset": _reset_request,
     "auth.reset_password": _reset,
     "auth.add_email": _add_email,
+    "auth.delete_account": _delete_account,
     "claim.start": _claim,
     "claim.terms": _terms,
     "claim.register": _register,

@@ -8,6 +8,8 @@ sees the revocation) have a public face; offered and declined ones never do.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -15,6 +17,9 @@ from wallet.models import Award, AwardState, BadgeClass, User
 from wallet.services.errors import NotFoundError
 
 SHOWN_STATES = (AwardState.PENDING, AwardState.ISSUED)
+# what secrets.token_urlsafe gives; anything else (a NUL byte, which PostgreSQL refuses
+# in a query) cannot be a share id and is not looked up
+SHARE_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 
 
 def find_shared_award(session: Session, share_id: str, viewer: User | None) -> Award:
@@ -23,7 +28,7 @@ def find_shared_award(session: Session, share_id: str, viewer: User | None) -> A
     ``NotFoundError`` for an unknown id, a badge that was never accepted, or a
     private one seen by anyone but its owner.
     """
-    if not share_id or len(share_id) > 16:
+    if not SHARE_ID.fullmatch(share_id):
         raise NotFoundError()
     award = session.scalar(
         select(Award)

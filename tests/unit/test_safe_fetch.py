@@ -7,8 +7,10 @@ loopback, which names reach only through a static resolver and the fetcher's all
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from ipaddress import ip_address
@@ -394,6 +396,39 @@ def test_a_slow_drip_is_cut_at_the_deadline(server: LoopbackServer, headers_too:
     started = time.monotonic()
     assert refused(server.url("/drip", host="issuer.test"), fetcher).code == Reason.TIMEOUT
     assert time.monotonic() - started < 1.0
+
+
+def test_a_slow_drip_in_the_tls_handshake_ends_at_the_deadline() -> None:
+    """The server announces a 16 KB TLS record and sends it a byte at a time, each well
+    within the connect timeout. (Python's ssl bounds a whole handshake by the socket's
+    timeout, which is shortened to what is left of the deadline; the watchdog would too.)"""
+    stop = threading.Event()
+
+    def serve(listener: socket.socket) -> None:
+        client, _ = listener.accept()
+        with client:
+            client.recv(4096)  # the ClientHello
+            client.sendall(b"\x16\x03\x03\x40\x00")  # handshake record, 16384 bytes
+            with contextlib.suppress(OSError):
+                while not stop.wait(0.02):
+                    client.sendall(b"\x00")
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        thread = threading.Thread(target=serve, args=(listener,), daemon=True)
+        thread.start()
+        fetcher = SafeFetcher(
+            resolver=StaticResolver({"issuer.test": "127.0.0.1"}),
+            allow=[("127.0.0.1", port)],
+            limits=Limits(connect_timeout=1.0, read_timeout=1.0, total_timeout=0.4),
+        )
+        started = time.monotonic()
+        try:
+            assert refused(f"https://issuer.test:{port}/", fetcher).code == Reason.TIMEOUT
+            assert time.monotonic() - started < 1.0
+        finally:
+            stop.set()
+            thread.join(2)
 
 
 def test_a_silent_server_times_out(server: LoopbackServer) -> None:

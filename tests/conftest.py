@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy.orm import Session
 
+from tests.network import allow_name_lookups, block_name_lookups
 from tests.smtp import SMTPServer
 from wallet import create_app, jobs
 from wallet import extensions as ext
@@ -24,6 +25,14 @@ from wallet.config import Settings
 from wallet.db import Base
 
 BASE_URL = "http://wallet.test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    block_name_lookups()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    allow_name_lookups()
 
 
 def make_settings(instance: Path, **changes: object) -> Settings:

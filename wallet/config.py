@@ -26,6 +26,17 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _ports(value: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of TCP ports ("80,443,8443"); `default` when empty."""
+    try:
+        ports = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        ports = (0,)
+    if any(not 0 < port < 65536 for port in ports):
+        raise ConfigurationError(f"WALLET_FETCH_PORTS {value!r} is not a list of ports")
+    return ports or default
+
+
 def _dev_secret(instance: Path) -> str:
     path = instance / "secret_key"
     if not path.exists():
@@ -67,6 +78,8 @@ class Settings:
     max_csv_bytes: int = 2 * 1024 * 1024
     max_csv_rows: int = 20_000
     max_image_bytes: int = 512 * 1024
+    # ports the safe fetcher may reach on public addresses (docs/fetching.md)
+    fetch_ports: tuple[int, ...] = (80, 443)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -105,6 +118,7 @@ class Settings:
         ca_file = get("WALLET_SMTP_CA_FILE", "")
         if ca_file and not Path(ca_file).is_file():
             raise ConfigurationError(f"WALLET_SMTP_CA_FILE {ca_file!r} is not a readable file")
+        fetch_ports = _ports(get("WALLET_FETCH_PORTS", ""), cls.fetch_ports)
         return cls(
             env=mode,
             secret_key=secret,
@@ -125,6 +139,7 @@ class Settings:
             huey_immediate=_bool(get("WALLET_JOBS_IMMEDIATE")),
             trusted_proxies=int(get("WALLET_TRUSTED_PROXIES", cls.trusted_proxies)),
             ratelimit_storage_url=get("WALLET_RATELIMIT_STORAGE_URL") or (redis_url or "memory://"),
+            fetch_ports=fetch_ports,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -50,3 +50,15 @@ def test_a_missing_smtp_ca_file_stops_the_start_not_every_mail(tmp_path: Path) -
     env = {"WALLET_INSTANCE_PATH": str(tmp_path), "WALLET_SMTP_CA_FILE": str(tmp_path / "no.pem")}
     with pytest.raises(ConfigurationError, match="WALLET_SMTP_CA_FILE"):
         Settings.from_env(env)
+
+
+def test_fetch_ports_are_read_and_checked(tmp_path: Path) -> None:
+    def ports(value: str) -> tuple[int, ...]:
+        environ = {"WALLET_INSTANCE_PATH": str(tmp_path), "WALLET_FETCH_PORTS": value}
+        return Settings.from_env(environ).fetch_ports
+
+    assert ports("") == (80, 443)
+    assert ports("80, 443,8443") == (80, 443, 8443)
+    for wrong in ("80,http", "0", "65536", "-1"):
+        with pytest.raises(ConfigurationError, match="WALLET_FETCH_PORTS"):
+            ports(wrong)

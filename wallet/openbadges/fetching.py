@@ -35,7 +35,15 @@ Fetcher = Callable[[str], FetchResult]
 
 
 class FetchError(OpenBadgesError):
-    """No answer: refused, timed out, not an allowed address, too large..."""
+    """No answer: refused, timed out, not an allowed address, too large...
+
+    `code` is a short machine-readable reason a page can translate (the wallet's safe
+    fetcher lists its codes in docs/fetching.md); empty when a fetcher gives none.
+    """
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def json_body(result: FetchResult) -> Any:

@@ -60,6 +60,21 @@ def share_linkedin(base_url: str, share_id: str) -> str:
     return _join(base_url, "b", share_id, "linkedin")
 
 
+def share_qr_png(base_url: str, share_id: str) -> str:
+    """The share page's QR code as a print-quality PNG (for a CV)."""
+    return _join(base_url, "b", share_id, "qr.png")
+
+
+def share_qr_svg(base_url: str, share_id: str) -> str:
+    """The share page's QR code as SVG (scales to any print size)."""
+    return _join(base_url, "b", share_id, "qr.svg")
+
+
+def share_badge_png(base_url: str, share_id: str) -> str:
+    """A small PNG of the badge for e-mail signatures (mail programs drop SVG)."""
+    return _join(base_url, "b", share_id, "badge.png")
+
+
 def profile(base_url: str, profile_id: str) -> str:
     return _join(base_url, "u", profile_id)
 

@@ -16,6 +16,7 @@ from wallet.services.issuing.awards import (
     revoke_award,
 )
 from wallet.services.issuing.badge_classes import (
+    LINKEDIN_ID_MAX,
     MAX_TAG_LENGTH,
     MAX_TAGS,
     BadgeClassDetails,
@@ -40,6 +41,7 @@ from wallet.services.issuing.errors import IssuingError
 
 __all__ = [
     "AWARD_NOTICE",
+    "LINKEDIN_ID_MAX",
     "MAX_REASON",
     "MAX_TAGS",
     "MAX_TAG_LENGTH",

@@ -16,6 +16,7 @@ from wallet.services.images import check_image
 from wallet.services.issuing.errors import IssuingError
 
 MAX_TAGS = 20
+LINKEDIN_ID_MAX = 32  # the column's width; LinkedIn's ids are far shorter
 MAX_TAG_LENGTH = 50
 
 # -- issuer profile ----------------------------------------------------------------------
@@ -28,6 +29,7 @@ class IssuerDetails:
     url: str
     email: str
     description: str = ""
+    linkedin_organization_id: str = ""  # digits, or "" for none
 
 
 def get_issuer(session: Session) -> Issuer | None:
@@ -42,7 +44,18 @@ def save_issuer(
     logo: bytes | None = None,
     max_image_bytes: int,
 ) -> Issuer:
-    """Create or update the issuer profile; a new logo replaces the old one."""
+    """Create or update the issuer profile; a new logo replaces the old one.
+
+    ``IssuingError`` (field ``linkedin_organization_id``) for a LinkedIn company id
+    that is not all digits or is too long.
+    """
+    linkedin_id = details.linkedin_organization_id.strip()
+    if linkedin_id and not (linkedin_id.isascii() and linkedin_id.isdigit()):
+        raise IssuingError("linkedin_id_digits", field="linkedin_organization_id")
+    if len(linkedin_id) > LINKEDIN_ID_MAX:
+        raise IssuingError(
+            "linkedin_id_long", field="linkedin_organization_id", max=LINKEDIN_ID_MAX
+        )
     image_sha256 = None
     if logo:
         checked = check_image(logo, max_bytes=max_image_bytes, field="logo")
@@ -56,6 +69,7 @@ def save_issuer(
     issuer.url = details.url.strip()
     issuer.email = details.email.strip()
     issuer.description = details.description.strip()
+    issuer.linkedin_organization_id = linkedin_id
     if image_sha256:
         issuer.image_sha256 = image_sha256
     session.flush()

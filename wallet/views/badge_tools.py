@@ -60,7 +60,7 @@ def preview_signature(award_id: int) -> Response:
     site = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; img-src 'self' {site}; style-src 'unsafe-inline'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
     )
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response

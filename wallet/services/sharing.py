@@ -4,6 +4,7 @@ The visibility rule (DESIGN.md): a private badge is "not found" on every public
 surface for everyone but its owner, exactly like a share id that never existed.
 Only accepted badges (pending or issued, revoked ones included, so a verifier
 sees the revocation) have a public face; offered and declined ones never do.
+Their owner switches them public or private (``set_visibility``).
 """
 
 from __future__ import annotations

@@ -42,12 +42,18 @@ def test_pending_badges_complete_at_the_next_daily_run(
     assert contents.completes_on == {award.id: expected}
 
 
-def test_issued_and_offered_badges_have_no_completion_date(db_session: Session) -> None:
+def test_only_live_pending_badges_have_a_completion_date(db_session: Session) -> None:
     owner = UserFactory()
     issued = AwardFactory(issued=True, user=owner, accepted_at=datetime.now(UTC))
     offered = AwardFactory(recipient_email=owner.email)
-    assert badges.completes_on(issued, TOKYO) is None
-    assert badges.completes_on(offered, TOKYO) is None
+    revoked = AwardFactory(
+        state=AwardState.PENDING,
+        user=owner,
+        accepted_at=datetime.now(UTC),
+        revoked_at=datetime.now(UTC),
+    )
+    for award in (issued, offered, revoked):
+        assert badges.completes_on(award, TOKYO) is None
 
 
 def test_each_section_lists_newest_first(db_session: Session) -> None:

@@ -54,8 +54,9 @@ ANCHORING_TIME = time(3, 0)
 def completes_on(award: Award, timezone: str) -> date | None:
     """The day a pending (anchored) badge should be complete, in ``timezone``: the date
     of the first daily run after it was accepted. That is the next day, unless it was
-    accepted in the small hours before that day's run. None for any other badge."""
-    if not award.is_pending or award.accepted_at is None:
+    accepted in the small hours before that day's run. None for any other badge,
+    revoked ones included: they will not complete."""
+    if not award.is_pending or award.is_revoked or award.accepted_at is None:
         return None
     local = award.accepted_at.astimezone(ZoneInfo(timezone))
     run_day = local.date()

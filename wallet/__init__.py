@@ -103,10 +103,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from wallet.views import admin, auth, claim, guards, public, share_images, wallet
+    from wallet.views import admin, auth, badge_tools, claim, guards, public, share_images, wallet
 
     guards.init_app(app)  # its URL converters must be in place before the routes
-    for module in (auth, claim, wallet, public, share_images, admin):
+    for module in (auth, claim, wallet, badge_tools, public, share_images, admin):
         app.register_blueprint(module.bp)
     if not settings.is_production:
         from wallet.views import dev

@@ -56,7 +56,8 @@ def init_security_headers(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        response.headers["X-Frame-Options"] = "DENY"
+        # a page framed by the site itself (the signature preview) says so itself
+        response.headers.setdefault("X-Frame-Options", "DENY")
         if "Cache-Control" not in response.headers and request.endpoint != "static":
             # private unless a page says otherwise (the public Open Badges documents
             # and images do): no shared or back-button cache may keep a page with a

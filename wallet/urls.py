@@ -66,15 +66,17 @@ def share_preview_image(base_url: str, share_id: str, locale: str) -> str:
 
 
 def share_qr_png(base_url: str, share_id: str) -> str:
+    """The share page's QR code as a print-quality PNG (for a CV)."""
     return _join(base_url, "b", share_id, "qr.png")
 
 
 def share_qr_svg(base_url: str, share_id: str) -> str:
+    """The share page's QR code as SVG (scales to any print size)."""
     return _join(base_url, "b", share_id, "qr.svg")
 
 
 def share_signature_badge(base_url: str, share_id: str) -> str:
-    """The small PNG an e-mail signature shows."""
+    """A small PNG of the badge for e-mail signatures (mail programs drop SVG)."""
     return _join(base_url, "b", share_id, "badge.png")
 
 

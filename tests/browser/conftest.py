@@ -7,18 +7,22 @@ delivers mail through a Huey consumer thread, as a production worker would.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.conftest import fresh_app
+from tests.factories import png_bytes
 from tests.smtp import SMTPServer, free_port
 from wallet.services import issuing
 
@@ -117,3 +121,33 @@ def assert_fits_width(page: Page) -> None:
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+
+# The images a share page is drawn with (/b/<share_id>/og.png, qr.png, qr.svg, badge.png)
+# come from their own blueprint. Where the app has no route for one, a stand-in answers,
+# so the pages that show them can be checked on their own; where it has, the app answers.
+SHARE_IMAGE = re.compile(r"^/b/[^/]+/(og\.png|qr\.png|qr\.svg|badge\.png)$")
+_STAND_IN_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="29" height="29" viewBox="0 0 29 29">'
+    b'<rect width="29" height="29" fill="#fff"/><rect x="2" y="2" width="7" height="7"/></svg>'
+)
+
+
+def stand_in_share_images(context: BrowserContext, app: Flask) -> None:
+    adapter = app.url_map.bind("127.0.0.1")
+
+    def answer(route: Route) -> None:
+        path = urlsplit(route.request.url).path
+        try:
+            adapter.match(path, method="GET")
+        except HTTPException:
+            svg = path.endswith(".svg")
+            route.fulfill(
+                status=200,
+                content_type="image/svg+xml" if svg else "image/png",
+                body=_STAND_IN_SVG if svg else png_bytes(96),
+            )
+        else:
+            route.continue_()
+
+    context.route(lambda url: bool(SHARE_IMAGE.match(urlsplit(url).path)), answer)

@@ -21,7 +21,7 @@ import pytest
 from babel.messages.pofile import read_po
 from playwright.sync_api import ConsoleMessage, Page, Request, Response, expect
 
-from tests.browser.conftest import LiveServer, assert_fits_width
+from tests.browser.conftest import LiveServer, assert_fits_width, stand_in_share_images
 from tests.factories import (
     PASSWORD,
     AwardFactory,
@@ -135,6 +135,7 @@ def _seed(live: LiveServer) -> World:
                 AwardState.ISSUED,
                 issued_at=now,
                 expires_at=now + timedelta(days=365),
+                is_public=True,
                 **mine,
             ),
             "expired": award(
@@ -413,6 +414,19 @@ VISITS: list[Visit] = [
         for state in ("offered", "offered_second", "pending", "issued", "expired", "revoked")
     ),
     Visit("wallet.show_badge", "badge: declined", _goto(_award("declined"))),
+    *(
+        Visit(endpoint, f"{label}: {state}", _goto(lambda w, s=state, p=path: _award(s)(w) + p))
+        for endpoint, label, path in (
+            ("badge_tools.show_signature", "signature", "/signature"),
+            ("badge_tools.show_cv_kit", "CV kit", "/cv"),
+        )
+        for state in ("issued", "expired")  # public, private
+    ),
+    Visit(
+        "badge_tools.preview_signature",
+        "signature preview",
+        _goto(lambda w: _award("issued")(w) + "/signature/preview"),
+    ),
     Visit("admin.index", "office", _goto(lambda w: "/admin/")),
     Visit("admin.edit_issuer", "issuer", _goto(lambda w: "/admin/issuer")),
     Visit("admin.new_badge_class", "new badge", _goto(lambda w: "/admin/badges/new")),
@@ -451,6 +465,8 @@ EXCLUDED = {
     "share_images.qr_png": "PNG, tested in tests/web/test_share_image_routes.py",
     "share_images.qr_svg": "SVG, tested in tests/web/test_share_image_routes.py",
     "share_images.signature_badge": "PNG, tested in tests/web/test_share_image_routes.py",
+    "badge_tools.download_badge": "baked image files, tested in tests/web/test_badge_tools.py",
+    "badge_tools.add_to_linkedin": "a redirect off the site, tested in test_sharing_controls.py",
 }
 
 
@@ -610,6 +626,7 @@ def test_every_page_works_on_a_phone(
     lang: str,
 ) -> None:
     page = phone_page(BROWSER_LOCALE[lang])
+    stand_in_share_images(page.context, live_server.app)
     base = live_server.url
     if role != "anonymous":
         _log_in(page, base, world.student_email if role == "student" else world.staff_email)

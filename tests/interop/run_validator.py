@@ -1,6 +1,8 @@
-"""Run the 1EdTech Open Badges validator on one URL, offline. Runs INSIDE .venv-validator.
+"""Run the 1EdTech Open Badges validator on one URL or baked image, offline. Runs INSIDE
+.venv-validator.
 
     .venv-validator/bin/python tests/interop/run_validator.py URL --email a@example.org
+    .venv-validator/bin/python tests/interop/run_validator.py --file badge.png --email a@...
 
 The validator (PyPI ``openbadges`` 1.1.2) has no offline mode: every JSON-LD step downloads
 https://w3id.org/openbadges/v2. Here that context is answered from the copy the package
@@ -101,16 +103,24 @@ def install_offline_network() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("url", help="a hosted assertion URL on loopback")
+    parser.add_argument("url", nargs="?", help="a hosted assertion URL on loopback")
+    parser.add_argument("--file", help="a baked badge image (PNG or SVG) instead of a URL")
     parser.add_argument("--email", action="append", default=[], help="the expected recipient")
     args = parser.parse_args(argv)
-    if not is_loopback(args.url):
+    if (args.url is None) == (args.file is None):
+        parser.error("give a URL or --file, not both")
+    if args.url is not None and not is_loopback(args.url):
         parser.error("only loopback URLs can be validated here")
 
     install_offline_network()
     profile = {"email": args.email} if args.email else None
     # no requests-cache: every run starts from what the server answers now
-    result = openbadges.verify(args.url, recipient_profile=profile, cache_backend=None)
+    if args.file is not None:
+        # the validator unbakes the image itself (openbadges-bakery), then fetches its id
+        with open(args.file, "rb") as image:
+            result = openbadges.verify(image, recipient_profile=profile, cache_backend=None)
+    else:
+        result = openbadges.verify(args.url, recipient_profile=profile, cache_backend=None)
     json.dump(result, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
     for url in REFUSED:

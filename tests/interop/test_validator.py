@@ -1,4 +1,5 @@
-"""Our hosted badges pass the 1EdTech Open Badges validator (openbadges-validator-core).
+"""Our hosted badges, and the baked images students download, pass the 1EdTech Open Badges
+validator (openbadges-validator-core).
 
 The validator runs in its own virtualenv (`bin/validator-venv` builds `.venv-validator/`),
 offline, against a real HTTP server on loopback: see `run_validator.py` and
@@ -21,8 +22,17 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.conftest import make_settings
-from tests.factories import AwardFactory, BadgeClassFactory, BlobFactory, IssuerFactory
+from tests.factories import (
+    PASSWORD,
+    AwardFactory,
+    BadgeClassFactory,
+    BlobFactory,
+    IssuerFactory,
+    UserFactory,
+)
+from tests.helpers import post_form
 from tests.smtp import free_port
+from tests.unit.openbadges import world
 from wallet import create_app
 from wallet import extensions as ext
 from wallet.db import Base
@@ -101,9 +111,39 @@ def awards(site: Site) -> dict[str, str]:
     return ids
 
 
-def validate(url: str, email: str) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def baked(site: Site, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The owner's downloads of a PNG badge and an SVG badge, through the wallet's pages."""
+    with site.app.app_context():
+        owner = UserFactory(email="jiro@shizuoka.ac.jp")
+        issuer = IssuerFactory()
+        svg = BlobFactory(data=world.SVG, content_type="image/svg+xml")
+        mine = {"issued": True, "user": owner, "recipient_email": owner.email, "is_public": False}
+        ids = {
+            "png": AwardFactory(badge_class=BadgeClassFactory(issuer=issuer), **mine).id,
+            "svg": AwardFactory(
+                badge_class=BadgeClassFactory(issuer=issuer, image_sha256=svg.sha256), **mine
+            ).id,
+        }
+        ext.db.session.commit()
+        ext.db.session.remove()
+    client = site.app.test_client()
+    response = post_form(client, "/login", {"email": "jiro@shizuoka.ac.jp", "password": PASSWORD})
+    assert response.status_code == 302
+    folder = tmp_path_factory.mktemp("downloads")
+    files = {}
+    for fmt, award_id in ids.items():
+        download = client.get(f"/wallet/badges/{award_id}/download.{fmt}")
+        assert download.status_code == 200, (fmt, download.status_code)
+        files[fmt] = folder / f"badge.{fmt}"
+        files[fmt].write_bytes(download.data)
+    return files
+
+
+def validate(url: str | None, email: str, *, file: Path | None = None) -> dict[str, Any]:
+    target = [url] if file is None else ["--file", str(file)]
     completed = subprocess.run(
-        [str(VALIDATOR_PYTHON), str(RUNNER), url, "--email", email],
+        [str(VALIDATOR_PYTHON), str(RUNNER), *target, "--email", email],
         capture_output=True,
         text=True,
         timeout=180,
@@ -148,3 +188,22 @@ def test_revoked_badge_is_invalid(site: Site, awards: dict[str, str]) -> None:
     assert result["report"]["valid"] is False
     assert result["report"]["errorCount"] > 0
     assert "Assertion" not in {node.get("type") for node in result["graph"]}
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_downloaded_baked_badge_is_valid_with_no_account(
+    site: Site, baked: dict[str, Path], fmt: str
+) -> None:
+    """What the owner downloads (a private badge, even) verifies from the file alone: the
+    validator unbakes it and fetches the assertion URL it carries."""
+    result = validate(None, "jiro@shizuoka.ac.jp", file=baked[fmt])
+    assert result["input"]["value"].startswith(f"{site.url}/ob/assertions/")
+    report = result["report"]
+    assert report["valid"] is True, json.dumps(report, ensure_ascii=False, indent=2)
+    assert report["errorCount"] == 0
+    assert report["warningCount"] == 0, report["messages"]
+    types = {node.get("type") for node in result["graph"]}
+    assert types >= {"Assertion", "BadgeClass", "Issuer"}
+    assert (
+        validate(None, "someone.else@shizuoka.ac.jp", file=baked[fmt])["report"]["valid"] is False
+    )

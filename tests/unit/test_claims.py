@@ -27,6 +27,7 @@ def register(session: Session, raw: str) -> object:
         locale="ja",
         terms_version=claims.TERMS_VERSION,
         terms_accepted_at=now,
+        public=True,
         base_url=BASE,
         now=now,
     )
@@ -50,6 +51,7 @@ def test_registration_needs_the_current_terms(db_session: Session) -> None:
             locale="ja",
             terms_version="2020-01",
             terms_accepted_at=datetime.now(UTC),
+            public=True,
             base_url=BASE,
             now=datetime.now(UTC),
         )
@@ -68,15 +70,15 @@ def test_accept_is_for_the_recipient_only(db_session: Session) -> None:
     award = AwardFactory()
     stranger = UserFactory()
     with pytest.raises(NotFoundError):
-        badges.accept_award(db_session, stranger, award.id, BASE, datetime.now(UTC))
+        badges.accept_award(db_session, stranger, award.id, BASE, datetime.now(UTC), public=True)
     assert award.state == AwardState.OFFERED
 
 
 def test_accepting_spends_the_claim_link(db_session: Session) -> None:
     user = UserFactory()
     award, raw = make_claim(recipient_email=user.email)
-    badges.accept_award(db_session, user, award.id, BASE, datetime.now(UTC))
+    badges.accept_award(db_session, user, award.id, BASE, datetime.now(UTC), public=True)
     with pytest.raises(TokenInvalidError):
         claims.open_claim(db_session, raw, datetime.now(UTC))
     with pytest.raises(badges.AwardDecidedError):
-        badges.accept_award(db_session, user, award.id, BASE, datetime.now(UTC))
+        badges.accept_award(db_session, user, award.id, BASE, datetime.now(UTC), public=True)

@@ -91,6 +91,7 @@ def test_issuer_profile_is_created_and_saved(client: FlaskClient, db_session: Se
             "url": "https://www.shizuoka.ac.jp/",
             "email": "openbadge@shizuoka.ac.jp",
             "description": "国立大学法人",
+            "linkedin_organization_id": "",
             "logo": upload("logo.png", png_bytes(128)),
         },
         content_type="multipart/form-data",
@@ -123,6 +124,7 @@ def _issuer_form(logo: bytes) -> dict[str, object]:
         "url": "https://www.shizuoka.ac.jp/",
         "email": "openbadge@shizuoka.ac.jp",
         "description": "",
+        "linkedin_organization_id": "",
         "logo": upload("logo.svg", logo),
     }
 

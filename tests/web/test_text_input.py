@@ -29,6 +29,7 @@ ISSUER = {
     "url": "https://www.shizuoka.ac.jp/",
     "email": "openbadge@shizuoka.ac.jp",
     "description": "静岡県の国立大学です。",
+    "linkedin_organization_id": "",
 }
 BADGE = {
     "name": "データサイエンス特別教育プログラム",

@@ -15,7 +15,15 @@ from wallet.models import AwardState, EmailAddress
 NEW = "新しい合言葉 2026"
 
 
-def test_wallet_lists_offered_pending_and_issued_badges(client: FlaskClient) -> None:
+def _sections(page: str) -> dict[str, str]:
+    """The wallet's three sections by their ids, in page order."""
+    received = page.split('<section id="received"', 1)[1]
+    received, pending = received.split('<section id="pending"', 1)
+    pending, offered = pending.split('<section id="offered"', 1)
+    return {"received": received, "pending": pending, "offered": offered}
+
+
+def test_wallet_lists_received_pending_and_offered_badges(client: FlaskClient) -> None:
     user = UserFactory()
     offered = AwardFactory(recipient_email=user.email)
     pending = AwardFactory(
@@ -26,13 +34,30 @@ def test_wallet_lists_offered_pending_and_issued_badges(client: FlaskClient) -> 
     someone_else = AwardFactory()
     log_in(client, user.email, PASSWORD)
     page = client.get("/wallet").text
-    offered_part, rest = page.split("未受領のバッジ", 1)[1].split("発行処理中のバッジ", 1)
-    pending_part, issued_part = rest.split("受領済みのバッジ", 1)
-    assert offered.badge_class.name in offered_part
-    assert pending.badge_class.name in pending_part
-    assert issued.badge_class.name in issued_part
+    sections = _sections(page)
+    assert "受領済みのバッジ" in sections["received"]
+    assert "発行処理中のバッジ" in sections["pending"]
+    assert "未受領のバッジ" in sections["offered"]
+    assert offered.badge_class.name in sections["offered"]
+    assert pending.badge_class.name in sections["pending"]
+    assert issued.badge_class.name in sections["received"]
     assert revoked.badge_class.name not in page
     assert someone_else.badge_class.name not in page
+    # the tabs at the top count each section and lead to it
+    for anchor in ("#received", "#pending", "#offered"):
+        assert f'href="{anchor}"' in page
+    assert "受け取りを待っているバッジが 1 件あります。" in page
+
+
+def test_empty_sections_say_what_to_do_next(client: FlaskClient) -> None:
+    user = UserFactory()
+    log_in(client, user.email, PASSWORD)
+    sections = _sections(client.get("/wallet").text)
+    assert "メールのリンクを開くか" in sections["received"]
+    assert "操作は不要です" in sections["pending"]
+    assert "アカウント設定でそのアドレスを追加する" in sections["offered"]
+    assert 'href="/account"' in sections["offered"]
+    assert 'href="/claim/resend"' in sections["offered"]
 
 
 def test_accepting_a_later_hosted_badge_issues_it_and_queues_mail_2(

@@ -9,14 +9,15 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, FileField, HiddenField
+from wtforms import BooleanField, FileField, HiddenField, RadioField
 
 from wallet.services.errors import ServiceError
 
 MessageFor = Callable[[ServiceError], str]
-# A browser leaves out an unticked box; hidden fields carry the page's own values
-# (next, sealed, the CSRF token), which have checks of their own.
-_MAY_BE_LEFT_OUT = (BooleanField, HiddenField)
+# A browser leaves out an unticked box and a radio group with nothing chosen; hidden
+# fields carry the page's own values (next, sealed, the CSRF token), which have checks
+# of their own.
+_MAY_BE_LEFT_OUT = (BooleanField, RadioField, HiddenField)
 
 # ``wallet.services.text`` refusals, in the same words in every area
 TEXT_MESSAGES = {
@@ -78,7 +79,8 @@ class WalletForm(FlaskForm):
                 self._refused[field.name] = _NUL
             elif not texts and not isinstance(field, _MAY_BE_LEFT_OUT):
                 self._refused[field.name] = _MISSING
-            data.setlist(field.name, texts or [""])
+            if texts or not isinstance(field, RadioField):  # no choice: the default stands
+                data.setlist(field.name, texts or [""])
         return data
 
     def validate(self, extra_validators: Any = None) -> bool:

@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from wallet import forms
 from wallet.forms import WalletForm
+from wallet.forms.sharing import VisibilityChoice, visibility_field
 from wallet.services.accounts import NAME_MAX
 from wallet.services.errors import ServiceError
 from wallet.services.passwords import PASSWORD_MAX, PASSWORD_MIN
@@ -152,10 +153,12 @@ class LoginForm(WalletForm):
     next = HiddenField()
 
 
-class RegisterForm(WalletForm):
+class RegisterForm(VisibilityChoice, WalletForm):
     name = _name()
     password = _password(_l("Password"))
     confirm = _confirmation()
+    # the badge behind the claim link is accepted at the first login, as chosen here
+    visibility = visibility_field()
 
 
 class TermsForm(WalletForm):

@@ -6,6 +6,7 @@ typed errors come back here as translated messages next to the right field.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -21,13 +22,14 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from wallet import forms
 from wallet.forms import WalletForm
 from wallet.models import BadgeKind
 from wallet.services.errors import ServiceError
 from wallet.services.issuing import (
+    LINKEDIN_ID_MAX,
     MAX_EMAIL,
     MAX_ISSUER_DESCRIPTION,
     MAX_NAME,
@@ -85,6 +87,10 @@ MESSAGES: dict[str, Any] = {
     "bad_valid_days": _l("Enter a number of days between 1 and 36500, or leave it empty."),
     "too_many_tags": _l("Use at most %(max_tags)s tags of up to %(max_len)s characters each."),
     "kind_locked": _l("The type cannot change once this badge has been awarded."),
+    "linkedin_id_digits": _l(
+        "Enter the LinkedIn company ID as digits only (for example 1234567), or leave it empty."
+    ),
+    "linkedin_id_long": _l("This LinkedIn company ID is too long: at most %(max)d digits."),
     # completers lists
     "too_large": _l("The file is too large. The limit is %(max_kb)s KB."),
     "too_many_rows": _l("The file has too many rows. Upload at most %(max_rows)s at a time."),
@@ -151,6 +157,11 @@ def row_problem(code: str) -> str:
     return str(ROW_PROBLEMS.get(code, MESSAGES["invalid"]))
 
 
+def _half_width(value: str | None) -> str | None:
+    """Full-width digits and spaces (typed with a Japanese input method) as ASCII."""
+    return unicodedata.normalize("NFKC", value).strip() if value else value
+
+
 def _web_url(message: Any) -> URL:
     return URL(require_tld=False, message=message)
 
@@ -171,6 +182,20 @@ class IssuerForm(WalletForm):
         _l("Description"), validators=[Optional(), Length(max=MAX_ISSUER_DESCRIPTION)]
     )
     logo = FileField(_l("Logo (PNG or SVG)"))
+    linkedin_organization_id = StringField(
+        _l("LinkedIn company ID (optional)"),
+        filters=[_half_width],
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9]+$", message=MESSAGES["linkedin_id_digits"]),
+            Length(max=LINKEDIN_ID_MAX, message=MESSAGES["linkedin_id_long"]),
+        ],
+        description=_l(
+            "The number in the address of the university's LinkedIn page as its "
+            "administrators see it (linkedin.com/company/1234567/admin). With it, students "
+            "who add a badge to their LinkedIn profile see the university's logo and link."
+        ),
+    )
 
 
 class BadgeClassForm(WalletForm):

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from wallet.forms import ActionForm
 from wallet.forms.accounts import EmailForm, RegisterForm, TermsForm
+from wallet.forms.sharing import AcceptForm
 
-__all__ = ["ActionForm", "EmailForm", "RegisterForm", "TermsForm"]
+__all__ = ["AcceptForm", "ActionForm", "EmailForm", "RegisterForm", "TermsForm"]

@@ -8,7 +8,8 @@ anyone else's addresses are "not found" for them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -33,13 +34,35 @@ class AwardDecidedError(ServiceError):
 
 @dataclass(frozen=True)
 class WalletContents:
+    """A student's badges, newest first: received (issued), pending, not yet accepted."""
+
     offered: list[Award]
     pending: list[Award]
     issued: list[Award]
+    completes_on: dict[int, date]  # award id -> expected completion, for pending ones
 
     @property
     def is_empty(self) -> bool:
         return not (self.offered or self.pending or self.issued)
+
+
+# The daily anchoring run (DESIGN.md): 03:00 in the site's time zone, for every
+# anchored badge accepted since the run before.
+ANCHORING_TIME = time(3, 0)
+
+
+def completes_on(award: Award, timezone: str) -> date | None:
+    """The day a pending (anchored) badge should be complete, in ``timezone``: the date
+    of the first daily run after it was accepted. That is the next day, unless it was
+    accepted in the small hours before that day's run. None for any other badge,
+    revoked ones included: they will not complete."""
+    if not award.is_pending or award.is_revoked or award.accepted_at is None:
+        return None
+    local = award.accepted_at.astimezone(ZoneInfo(timezone))
+    run_day = local.date()
+    if local.time() >= ANCHORING_TIME:
+        run_day += timedelta(days=1)
+    return run_day
 
 
 def _visible_to(user: User) -> object:
@@ -50,18 +73,22 @@ def _visible_to(user: User) -> object:
     )
 
 
-def wallet_contents(session: Session, user: User) -> WalletContents:
-    """Offered (not yet accepted, not revoked), pending (anchored, accepted) and issued."""
+def wallet_contents(session: Session, user: User, timezone: str) -> WalletContents:
+    """Offered (not yet accepted, not revoked), pending (anchored, accepted; with the day
+    each should complete, in ``timezone``) and issued (revoked ones included: the
+    student should see that they were)."""
     awards = session.scalars(
         select(Award)
         .options(joinedload(Award.badge_class).joinedload(BadgeClass.issuer))
         .where(_visible_to(user))  # type: ignore[arg-type]
         .order_by(Award.issued_on.desc(), Award.id.desc())
     ).all()
+    pending = [a for a in awards if a.is_pending and a.user_id == user.id]
     return WalletContents(
         offered=[a for a in awards if a.is_offered and not a.is_revoked],
-        pending=[a for a in awards if a.is_pending and a.user_id == user.id],
+        pending=pending,
         issued=[a for a in awards if a.state == AwardState.ISSUED and a.user_id == user.id],
+        completes_on={a.id: day for a in pending if (day := completes_on(a, timezone))},
     )
 
 
@@ -103,9 +130,9 @@ def _spend_claim_tokens(session: Session, award: Award, now: datetime) -> None:
 
 
 def accept_award(
-    session: Session, user: User, award_id: int, base_url: str, now: datetime
+    session: Session, user: User, award_id: int, base_url: str, now: datetime, *, public: bool
 ) -> Award:
-    """Accept an offered award.
+    """Accept an offered award, public (share page, profile) or private as the student chose.
 
     Hosted badges are issued at once and mail 2 ("badge issued") is queued;
     anchored badges become pending until the daily anchoring run completes them.
@@ -114,6 +141,7 @@ def accept_award(
     award = _take_offer(session, user, award_id)
     award.accepted_at = now
     award.recipient_name = user.name
+    award.is_public = public
     if award.badge_class.is_anchored:
         award.state = AwardState.PENDING
     else:

@@ -10,9 +10,9 @@ Adding the address to another account is undone from the mailbox (``claim_undo``
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,13 +91,15 @@ def register_from_claim(
     locale: str,
     terms_version: str | None,
     terms_accepted_at: datetime | None,
+    public: bool,
     base_url: str,
     now: datetime,
 ) -> User:
     """Create the account for the award's address and mail the activation link.
 
-    A second submission (double click, back button) finds the account and raises
-    ``AccountExistsError``: there is never a second account.
+    The award is accepted at the first login (``sign_in``), public or private as
+    chosen here. A second submission (double click, back button) finds the account
+    and raises ``AccountExistsError``: there is never a second account.
     """
     claim = open_claim(session, raw_token, now)
     if terms_version != TERMS_VERSION or terms_accepted_at is None:
@@ -115,23 +117,24 @@ def register_from_claim(
         base_url=base_url,
         now=now,
     )
-    claim.award.user_id = user.id  # accepted at the first login
+    claim.award.user_id = user.id  # accepted at the first login, as chosen now
+    claim.award.is_public = public
     session.flush()
     return user
 
 
 def accept_claim(
-    session: Session, raw_token: str, user: User, base_url: str, now: datetime
+    session: Session, raw_token: str, user: User, base_url: str, now: datetime, *, public: bool
 ) -> Award:
     """Accept the award of a claim link while logged in as the address's owner."""
     claim = open_claim(session, raw_token, now)
     if claim.step_for(user) is not ClaimStep.ACCEPT:
         raise PermissionDeniedError()
-    return accept_award(session, user, claim.award.id, base_url, now)
+    return accept_award(session, user, claim.award.id, base_url, now, public=public)
 
 
 def add_email_and_accept(
-    session: Session, raw_token: str, user: User, base_url: str, now: datetime
+    session: Session, raw_token: str, user: User, base_url: str, now: datetime, *, public: bool
 ) -> Award:
     """Logged in as another account: the link proves the address, so add it and accept.
 
@@ -143,7 +146,7 @@ def add_email_and_accept(
         raise AccountExistsError(field="email")
     offered_to = claim.award.recipient_name  # acceptance replaces it with the account's name
     attach_email(session, user, claim.email, now)
-    award = accept_award(session, user, claim.award.id, base_url, now)
+    award = accept_award(session, user, claim.award.id, base_url, now, public=public)
     if claim.owner is None:
         queue_address_added(
             session, user, award, recipient_name=offered_to, base_url=base_url, now=now
@@ -151,7 +154,19 @@ def add_email_and_accept(
     return award
 
 
-ClaimAction = Callable[[Session, str, User, str, datetime], Award]
+class ClaimAction(Protocol):
+    """``accept_claim`` or ``add_email_and_accept``: what a claim page's button does."""
+
+    def __call__(
+        self,
+        session: Session,
+        raw_token: str,
+        user: User,
+        base_url: str,
+        now: datetime,
+        *,
+        public: bool,
+    ) -> Award: ...
 
 
 @dataclass(frozen=True)
@@ -161,16 +176,20 @@ class SignIn:
 
 
 def sign_in(session: Session, email: str, password: str, base_url: str, now: datetime) -> SignIn:
-    """Log in, then accept the awards claimed at registration (first login after activation)."""
+    """Log in, then accept the awards claimed at registration (first login after
+    activation), public or private as chosen on the registration form."""
     user = log_in(session, email, password)
-    claimed = session.scalars(
-        select(Award.id).where(
+    claimed = session.execute(
+        select(Award.id, Award.is_public).where(
             Award.user_id == user.id,
             Award.state == AwardState.OFFERED,
             Award.revoked_at.is_(None),
         )
     ).all()
-    accepted = [accept_award(session, user, award_id, base_url, now) for award_id in claimed]
+    accepted = [
+        accept_award(session, user, award_id, base_url, now, public=public)
+        for award_id, public in claimed
+    ]
     return SignIn(user=user, accepted=accepted)
 
 

@@ -86,6 +86,7 @@ def edit_issuer() -> Page:
             url=form.url.data or "",
             email=form.email.data or "",
             description=form.description.data or "",
+            linkedin_organization_id=form.linkedin_organization_id.data or "",
         )
         limit = app_settings().max_image_bytes
         try:

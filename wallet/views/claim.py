@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from wallet.db import utcnow
 from wallet.extensions import db, limiter
 from wallet.forms.accounts import message_for, show_error
-from wallet.forms.claim import ActionForm, EmailForm, RegisterForm, TermsForm
+from wallet.forms.claim import AcceptForm, ActionForm, EmailForm, RegisterForm, TermsForm
 from wallet.models import MailRequestKind, User
 from wallet.security import hash_token
 from wallet.services import claim_undo, claims, mail_requests
@@ -60,7 +60,7 @@ def start(token: str) -> Page:
         return _unusable(error)
     step = claim.step_for(_user())
     return render_template(
-        "claim/start.html", claim=claim, step=step.value, token=token, form=ActionForm()
+        "claim/start.html", claim=claim, step=step.value, token=token, form=AcceptForm()
     )
 
 
@@ -111,6 +111,7 @@ def register(token: str) -> Page:
                 locale=str(get_locale()),
                 terms_version=version,
                 terms_accepted_at=agreed_at,
+                public=form.is_public,
                 base_url=app_settings().base_url,
                 now=utcnow(),
             )
@@ -156,8 +157,13 @@ def add_email(token: str) -> Page:
 
 def _decide(token: str, action: claims.ClaimAction) -> Page:
     user = signed_in_user()  # login_required
+    form = AcceptForm()
+    if not form.validate_on_submit():
+        abort(400)
     try:
-        award = action(db.session(), token, user, app_settings().base_url, utcnow())
+        award = action(
+            db.session(), token, user, app_settings().base_url, utcnow(), public=form.is_public
+        )
     except (TokenInvalidError, AwardRevokedError) as error:
         return _unusable(error)
     except (AwardDecidedError, AccountExistsError) as error:

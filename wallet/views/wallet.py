@@ -1,8 +1,10 @@
-"""The student's wallet: badges not yet accepted, pending and issued; accept and decline."""
+"""The student's wallet: badges received, pending and not yet accepted; accept and decline;
+one badge's page with its share panel (the tools behind it: ``views/badge_tools.py``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
@@ -11,7 +13,10 @@ from wallet.db import utcnow
 from wallet.extensions import db, limiter
 from wallet.forms import ActionForm
 from wallet.forms.accounts import message_for
-from wallet.services import badges
+from wallet.forms.sharing import AcceptForm
+from wallet.i18n import pick
+from wallet.models import Award
+from wallet.services import badge_tools, badges
 from wallet.services.errors import ServiceError
 from wallet.views.common import app_settings, show_accepted, signed_in_user
 
@@ -20,7 +25,7 @@ Page = str | tuple[str, int] | Response
 
 
 def _index(status: int = 200, error: str | None = None) -> tuple[str, int]:
-    contents = badges.wallet_contents(db.session(), signed_in_user())
+    contents = badges.wallet_contents(db.session(), signed_in_user(), app_settings().timezone)
     return render_template(
         "wallet/index.html", contents=contents, form=ActionForm(), error=error, now=utcnow()
     ), status
@@ -32,20 +37,48 @@ def index() -> Page:
     return _index()
 
 
+def _post_text(award: Award) -> str:
+    """The words of an X post about ``award``, in the reader's language."""
+    locale, badge = str(get_locale()), award.badge_class
+    text: str = _(
+        "I received the Open Badge “%(badge)s” from %(issuer)s.",
+        badge=pick(locale, badge.name, badge.name_en),
+        issuer=pick(locale, badge.issuer.name, badge.issuer.name_en),
+    )
+    return text
+
+
 @bp.get("/badges/<int:award_id>")
 @login_required
 def show_badge(award_id: int) -> Page:
-    award = badges.get_wallet_award(db.session(), signed_in_user(), award_id)
-    return render_template("wallet/badge.html", award=award, form=ActionForm(), now=utcnow())
+    session, user, settings = db.session(), signed_in_user(), app_settings()
+    award = badges.get_wallet_award(session, user, award_id)
+    return render_template(
+        "wallet/badge.html",
+        award=award,
+        kit=badge_tools.share_kit(session, user, award, settings.base_url, _post_text(award)),
+        completes_on=badges.completes_on(award, settings.timezone),
+        form=ActionForm(),
+        now=utcnow(),
+    )
 
 
 @bp.post("/badges/<int:award_id>/accept")
 @login_required
 @limiter.limit("30 per minute")
 def accept(award_id: int) -> Page:
-    base_url = app_settings().base_url
+    form = AcceptForm()
+    if not form.validate_on_submit():
+        abort(400)
     try:
-        award = badges.accept_award(db.session(), signed_in_user(), award_id, base_url, utcnow())
+        award = badges.accept_award(
+            db.session(),
+            signed_in_user(),
+            award_id,
+            app_settings().base_url,
+            utcnow(),
+            public=form.is_public,
+        )
     except (badges.AwardRevokedError, badges.AwardDecidedError) as error:
         return _refused(error)
     db.session.commit()

@@ -16,6 +16,7 @@ from wallet.services.issuing.awards import (
     revoke_award,
 )
 from wallet.services.issuing.badge_classes import (
+    LINKEDIN_ID_MAX,
     MAX_EMAIL,
     MAX_ISSUER_DESCRIPTION,
     MAX_NAME,
@@ -45,6 +46,7 @@ from wallet.services.issuing.errors import IssuingError
 
 __all__ = [
     "AWARD_NOTICE",
+    "LINKEDIN_ID_MAX",
     "MAX_EMAIL",
     "MAX_ISSUER_DESCRIPTION",
     "MAX_NAME",

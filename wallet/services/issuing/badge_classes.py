@@ -17,6 +17,7 @@ from wallet.services.issuing.errors import IssuingError
 from wallet.services.text import clean_text
 
 MAX_TAGS = 20
+LINKEDIN_ID_MAX = 32  # the column's width; LinkedIn's ids are far shorter
 MAX_TAG_LENGTH = 50
 # Texts others read; each is checked by ``clean_text`` (the forms show the same limits).
 MAX_NAME = 200
@@ -35,6 +36,7 @@ class IssuerDetails:
     url: str
     email: str
     description: str = ""
+    linkedin_organization_id: str = ""  # digits, or "" for none
 
 
 def get_issuer(session: Session) -> Issuer | None:
@@ -49,8 +51,19 @@ def save_issuer(
     logo: bytes | None = None,
     max_image_bytes: int,
 ) -> Issuer:
-    """Create or update the issuer profile; a new logo replaces the old one."""
+    """Create or update the issuer profile; a new logo replaces the old one.
+
+    ``IssuingError`` (field ``linkedin_organization_id``) for a LinkedIn company id
+    that is not all digits or is too long.
+    """
     details = _clean_issuer(details)
+    linkedin_id = details.linkedin_organization_id.strip()
+    if linkedin_id and not (linkedin_id.isascii() and linkedin_id.isdigit()):
+        raise IssuingError("linkedin_id_digits", field="linkedin_organization_id")
+    if len(linkedin_id) > LINKEDIN_ID_MAX:
+        raise IssuingError(
+            "linkedin_id_long", field="linkedin_organization_id", max=LINKEDIN_ID_MAX
+        )
     image_sha256 = None
     if logo:
         checked = check_image(logo, max_bytes=max_image_bytes, field="logo")
@@ -64,6 +77,7 @@ def save_issuer(
     issuer.url = details.url
     issuer.email = details.email
     issuer.description = details.description
+    issuer.linkedin_organization_id = linkedin_id
     if image_sha256:
         issuer.image_sha256 = image_sha256
     session.flush()
@@ -83,6 +97,7 @@ def _clean_issuer(details: IssuerDetails) -> IssuerDetails:
             multiline=True,
             max_len=MAX_ISSUER_DESCRIPTION,
         ),
+        linkedin_organization_id=details.linkedin_organization_id,
     )
 
 

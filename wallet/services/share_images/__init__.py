@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from wallet import urls
 from wallet.models import Award, Blob, RenderedImage
 from wallet.services.errors import NotFoundError
-from wallet.services.share_images.badge import render_signature
+from wallet.services.share_images.badge import render_raster, render_signature
 from wallet.services.share_images.og import OgCard, render_og
 from wallet.services.share_images.qr import render_qr_png, render_qr_svg
 from wallet.services.share_images.text import font_id
@@ -43,6 +43,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "qr-png": (1, PNG),
     "qr-svg": (1, SVG),
     "signature": (1, PNG),
+    "raster": (1, PNG),
 }
 
 
@@ -123,6 +124,16 @@ def signature_badge(session: Session, award: Award) -> DrawnImage:
         return render_signature(image.data, image.content_type)
 
     return _draw_once(session, "signature", {"image": sha256, "font": font_id()}, draw)
+
+
+def raster_badge(session: Session, sha256: str) -> DrawnImage:
+    """A PNG of an SVG class image (``RASTER_SIDE`` px square), for PNG downloads."""
+
+    def draw() -> bytes:
+        image = _blob(session, sha256)
+        return render_raster(image.data, image.content_type)
+
+    return _draw_once(session, "raster", {"image": sha256, "font": font_id()}, draw)
 
 
 def image_bytes(session: Session, image: DrawnImage) -> bytes:

@@ -24,6 +24,7 @@ SVG = "image/svg+xml"
 # The e-mail signature shows the badge 96 px wide; drawn at twice that for sharp
 # screens, and kept small because it travels with every mail (see render_signature).
 SIGNATURE_CSS_PX = 96
+RASTER_SIDE = 512
 SIGNATURE_MAX_BYTES = 20 * 1024
 
 
@@ -82,6 +83,14 @@ def _png_picture(data: bytes, box: int) -> Image.Image:
         except Image.DecompressionBombWarning as error:
             raise Image.DecompressionBombError(str(error)) from error
     return ImageOps.contain(picture, (box, box), Image.Resampling.LANCZOS)
+
+
+def render_raster(data: bytes, content_type: str) -> bytes:
+    """The class image as a ``RASTER_SIDE`` px square PNG (what a PNG download of an SVG
+    badge is baked into: many backpacks accept only PNG)."""
+    buffer = io.BytesIO()
+    badge_picture(data, content_type, RASTER_SIDE).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def render_signature(data: bytes, content_type: str) -> bytes:

@@ -103,9 +103,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from wallet.views import admin, auth, claim, public, wallet
+    from wallet.views import admin, auth, claim, public, share, wallet
 
-    for module in (auth, claim, wallet, public, admin):
+    for module in (auth, claim, wallet, public, share, admin):
         app.register_blueprint(module.bp)
     if not settings.is_production:
         from wallet.views import dev

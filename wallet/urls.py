@@ -9,7 +9,7 @@ No Flask here: services and jobs use it outside a request.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 
 def _join(base_url: str, *parts: str | int) -> str:
@@ -58,6 +58,11 @@ def share(base_url: str, share_id: str) -> str:
 def share_linkedin(base_url: str, share_id: str) -> str:
     """The short redirect to LinkedIn's "Add to profile"."""
     return _join(base_url, "b", share_id, "linkedin")
+
+
+def share_preview_image(base_url: str, share_id: str, locale: str) -> str:
+    """The share page's Open Graph image (1200 x 630 PNG) in ``locale``."""
+    return _join(base_url, "b", share_id, "og.png") + "?" + urlencode({"lang": locale})
 
 
 def profile(base_url: str, profile_id: str) -> str:

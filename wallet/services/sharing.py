@@ -8,11 +8,17 @@ sees the revocation) have a public face; offered and declined ones never do.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from wallet.models import Award, AwardState, BadgeClass, User
+from wallet.services import verifying
 from wallet.services.errors import NotFoundError
+from wallet.services.verifying import Verdict, VerdictCache
 
 SHOWN_STATES = (AwardState.PENDING, AwardState.ISSUED)
 
@@ -35,3 +41,86 @@ def find_shared_award(session: Session, share_id: str, viewer: User | None) -> A
     if not award.is_public and (viewer is None or viewer.id != award.user_id):
         raise NotFoundError()
     return award
+
+
+# -- the share page ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SharedBadge:
+    """What ``/b/<share_id>`` shows: the badge, the verdict on it, and whose view it is."""
+
+    award: Award
+    verdict: Verdict
+    is_owner: bool
+
+    @property
+    def is_private(self) -> bool:
+        return not self.award.is_public
+
+
+def share_page(
+    session: Session,
+    share_id: str,
+    viewer: User | None,
+    *,
+    base_url: str,
+    timezone: str,
+    now: datetime,
+    verdicts: VerdictCache | None = None,
+) -> SharedBadge:
+    """The shared badge as ``viewer`` may see it (``NotFoundError`` as in
+    ``find_shared_award``), verified from its hosted documents (``verdicts`` keeps
+    recent verdicts; see ``verifying.VerdictCache``)."""
+    award = find_shared_award(session, share_id, viewer)
+    verdict = verifying.verify_award(
+        session, award, base_url=base_url, timezone=timezone, now=now, cache=verdicts
+    )
+    return SharedBadge(award, verdict, is_owner=viewer is not None and viewer.id == award.user_id)
+
+
+def _digest(*parts: object) -> str:
+    text = "\x1f".join("" if part is None else str(part) for part in parts)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _badge_facts(award: Award) -> tuple[object, ...]:
+    badge = award.badge_class
+    issuer = badge.issuer
+    return (
+        award.share_id,
+        award.public_id,
+        award.state,
+        award.is_public,
+        award.recipient_name,
+        award.issued_on,
+        award.issued_at,
+        award.accepted_at,
+        award.expires_at,
+        award.revoked_at,
+        award.revocation_reason,
+        badge.name,
+        badge.name_en,
+        badge.description,
+        badge.description_en,
+        badge.criteria_text,
+        badge.criteria_url,
+        badge.image_sha256,
+        issuer.name,
+        issuer.name_en,
+        issuer.url,
+    )
+
+
+# Bump when the share page or profile template changes what it shows, so caches
+# holding the old page by its ETag fetch the new one.
+PAGE_VERSION = "1"
+
+
+def share_page_etag(shared: SharedBadge, locale: str) -> str:
+    """An ETag over everything the page shows a stranger, except when it was checked:
+    the badge and its texts, the verdict (``Verdict.fingerprint``) and the language.
+    A conditional GET with it can be answered 304 without drawing the page."""
+    return _digest(
+        "share", PAGE_VERSION, locale, shared.verdict.fingerprint(), *_badge_facts(shared.award)
+    )

@@ -1,0 +1,98 @@
+"""What a badge shows the world: the share page ``/b/<share_id>``.
+
+Caching (docs/sharing.md, "Caching"): a stranger's view is the same for everyone who
+reads it in that language, so it carries a weak ETag over what it shows and may be
+kept by browsers and shared caches for ``PUBLIC_MAX_AGE`` seconds; a conditional GET
+is answered 304 before any template is drawn. A logged-in viewer's page (it holds
+their menu, and for the owner of a private badge the badge itself) is never stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+
+from flask import Blueprint, Response, make_response, render_template, request
+from flask_babel import force_locale, get_locale
+from flask_login import current_user
+
+from wallet import urls
+from wallet.db import utcnow
+from wallet.extensions import db
+from wallet.i18n import LOCALES
+from wallet.models import User
+from wallet.services import sharing
+from wallet.services.verifying import ANCHORING_TIME, VerdictCache
+from wallet.views.common import app_settings, signed_in_user
+
+bp = Blueprint("share", __name__)
+
+# How long a browser or shared cache may serve a stranger's view without asking again:
+# the longest a revocation, an expiry or a switch to private can take to show there.
+PUBLIC_MAX_AGE = 60
+# This process's recent verdicts (services/verifying.py): a busy page is verified
+# about once a minute, and at once again when anything it depends on changes.
+VERDICTS = VerdictCache()
+
+
+@bp.get("/b/<share_id>")
+def show_share(share_id: str) -> Response:
+    settings = app_settings()
+    viewer = _viewer()
+    with _language():
+        shared = sharing.share_page(
+            db.session(),
+            share_id,
+            viewer,
+            base_url=settings.base_url,
+            timezone=settings.timezone,
+            now=utcnow(),
+            verdicts=VERDICTS,
+        )
+        locale = str(get_locale())
+        return _answer(
+            sharing.share_page_etag(shared, locale) if viewer is None else None,
+            lambda: render_template(
+                "share/show.html",
+                shared=shared,
+                award=shared.award,
+                badge=shared.award.badge_class,
+                verdict=shared.verdict,
+                anchoring_time=ANCHORING_TIME,
+                share_url=urls.share(settings.base_url, share_id),
+                preview_url=urls.share_preview_image(settings.base_url, share_id, locale),
+                assertion_url=urls.assertion(settings.base_url, shared.award.public_id),
+            ),
+        )
+
+
+def _viewer() -> User | None:
+    return signed_in_user() if current_user.is_authenticated else None
+
+
+@contextmanager
+def _language() -> Iterator[None]:
+    """``?lang=ja|en`` picks the page's language for this page alone (a link in either
+    language can be shared; strangers switch without a form or a cookie)."""
+    lang = request.args.get("lang", "")
+    with force_locale(lang) if lang in LOCALES else nullcontext():
+        yield
+
+
+def _answer(etag: str | None, render: Callable[[], str]) -> Response:
+    """A stranger's view (``etag`` given): 304 if they hold it, else the page, either way
+    cacheable by anyone. Anyone logged in: drawn for them alone, never stored."""
+    if etag is None:
+        response = make_response(render())
+        response.headers["Cache-Control"] = "private, no-store"
+    else:
+        if request.if_none_match.contains_weak(etag):
+            response = Response(status=304)
+        else:
+            response = make_response(render())
+        response.set_etag(etag, weak=True)
+        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    # the language comes from Accept-Language or the language cookie, and a login
+    # cookie turns the page into someone's own
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response

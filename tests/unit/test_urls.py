@@ -33,6 +33,7 @@ CASES: list[tuple[Callable[..., str], tuple[Any, ...], str, dict[str, Any]]] = [
     (urls.assertion, ("as1",), "public.assertion_document", {"public_id": "as1"}),
     (urls.image, ("ab" * 32,), "public.image", {"sha256": "ab" * 32}),
     (urls.share, ("Ab-_12cd",), "share.show_share", {"share_id": "Ab-_12cd"}),
+    (urls.profile, ("Pr0f-_1d",), "share.show_profile", {"profile_id": "Pr0f-_1d"}),
 ]
 
 

@@ -9,6 +9,7 @@ sees the revocation) have a public face; offered and declined ones never do.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -124,3 +125,73 @@ def share_page_etag(shared: SharedBadge, locale: str) -> str:
     return _digest(
         "share", PAGE_VERSION, locale, shared.verdict.fingerprint(), *_badge_facts(shared.award)
     )
+
+
+# -- the public profile ----------------------------------------------------------------
+
+PROFILE_ID_BYTES = 9  # 12 URL-safe characters, 72 random bits
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    """What ``/u/<profile_id>`` shows: a student's public badges, newest first."""
+
+    user: User
+    awards: list[Award]
+    is_owner: bool
+
+
+def set_profile_public(session: Session, user: User, public: bool) -> User:
+    """Turn ``user``'s public profile on or off.
+
+    The first time it is turned on it gets a random id (never the user id), kept
+    afterwards so a link handed out works again when it is turned back on. Off,
+    ``/u/<id>`` is "not found" like an id that never existed.
+    """
+    if public and user.profile_id is None:
+        user.profile_id = _new_profile_id(session, user)
+    user.is_profile_public = public
+    session.flush()
+    return user
+
+
+def _new_profile_id(session: Session, user: User) -> str:
+    while True:
+        candidate = secrets.token_urlsafe(PROFILE_ID_BYTES)
+        taken = session.scalar(select(User.id).where(User.profile_id == candidate))
+        if taken is None and candidate != str(user.id):
+            return candidate
+
+
+def find_public_profile(session: Session, profile_id: str, viewer: User | None) -> PublicProfile:
+    """The profile behind ``/u/<profile_id>``: its owner's public, accepted, unrevoked
+    badges, newest first. ``NotFoundError`` for an unknown id or a profile turned off,
+    for everyone (its owner turns it on in the account settings)."""
+    if not profile_id or len(profile_id) > 16:
+        raise NotFoundError()
+    user = session.scalar(
+        select(User).where(User.profile_id == profile_id, User.is_profile_public.is_(True))
+    )
+    if user is None or not user.is_active:
+        raise NotFoundError()
+    awards = session.scalars(
+        select(Award)
+        .options(joinedload(Award.badge_class).joinedload(BadgeClass.issuer))
+        .where(
+            Award.user_id == user.id,
+            Award.is_public.is_(True),
+            Award.state.in_(SHOWN_STATES),
+            Award.revoked_at.is_(None),
+        )
+        .order_by(Award.issued_on.desc(), Award.id.desc())
+    ).all()
+    is_owner = viewer is not None and viewer.id == user.id
+    return PublicProfile(user=user, awards=list(awards), is_owner=is_owner)
+
+
+def profile_etag(profile: PublicProfile, locale: str, now: datetime) -> str:
+    """An ETag over what the profile shows a stranger (names, badges, expiries)."""
+    facts: list[object] = ["profile", PAGE_VERSION, locale, profile.user.name]
+    for award in profile.awards:
+        facts += [*_badge_facts(award), award.is_expired(now)]
+    return _digest(*facts)

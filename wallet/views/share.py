@@ -1,4 +1,5 @@
-"""What a badge shows the world: the share page ``/b/<share_id>``.
+"""What a badge shows the world: the share page ``/b/<share_id>`` and the public profile
+``/u/<profile_id>``.
 
 Caching (docs/sharing.md, "Caching"): a stranger's view is the same for everyone who
 reads it in that language, so it carries a weak ETag over what it shows and may be
@@ -62,6 +63,29 @@ def show_share(share_id: str) -> Response:
                 share_url=urls.share(settings.base_url, share_id),
                 preview_url=urls.share_preview_image(settings.base_url, share_id, locale),
                 assertion_url=urls.assertion(settings.base_url, shared.award.public_id),
+            ),
+        )
+
+
+@bp.get("/u/<profile_id>")
+def show_profile(profile_id: str) -> Response:
+    settings = app_settings()
+    viewer = _viewer()
+    now = utcnow()
+    with _language():
+        profile = sharing.find_public_profile(db.session(), profile_id, viewer)
+        locale = str(get_locale())
+        first = profile.awards[0].share_id if profile.awards else None
+        return _answer(
+            sharing.profile_etag(profile, locale, now) if viewer is None else None,
+            lambda: render_template(
+                "share/profile.html",
+                profile=profile,
+                now=now,
+                profile_url=urls.profile(settings.base_url, profile_id),
+                preview_url=urls.share_preview_image(settings.base_url, first, locale)
+                if first
+                else None,
             ),
         )
 

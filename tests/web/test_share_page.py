@@ -69,12 +69,12 @@ def test_a_valid_badge_shows_its_verdict_checks_and_when_it_was_checked(
     block = verdict_block(response.text)
     assert "有効なバッジです" in block
     for check in (
-        "発行者のプロフィールが発行者自身のアドレスで公開されています",
-        "発行者がこのバッジの記録を公開しており、内容が一致しています",
-        "この受領者に授与されています",
-        "発行者により取り消されていません",
+        "発行者のプロフィールを確認済み",
+        "発行者が公開する記録と一致",
+        "受領者が一致（アドレスはハッシュ化）",
+        "発行者による取り消しなし",
         "有効期限はありません",
-        "バッジ画像は発行者が公開しているものです",
+        "バッジ画像を確認済み",
     ):
         assert check in block, check
     assert block.count('class="check check-pass"') == 6
@@ -145,11 +145,11 @@ def test_a_pending_badge_says_when_the_anchoring_run_completes_it(client: FlaskC
         ja = verdict_block(client.get(f"/b/{award.share_id}", headers=JA).text)
         en = verdict_block(client.get(f"/b/{award.share_id}", headers=EN).text)
     assert "発行手続き中：2026年4月2日 に完了します" in ja
-    assert "03:00（日本標準時）" in ja
-    assert "毎日の記録処理（アンカリング）を待っています" in ja
+    assert "毎日 03:00（日本標準時）の記録処理で発行が完了します。" in ja
+    assert "毎日の記録処理を待っています" in ja
     assert "check check-wait" in ja
     assert "Pending: completes on April 2, 2026" in en
-    assert "03:00 (Japan Standard Time)" in en
+    assert "daily anchoring run at 03:00 (Japan Standard Time)" in en
 
 
 def test_a_badge_whose_record_does_not_verify_is_not_called_valid(
@@ -203,7 +203,7 @@ def test_the_owner_sees_their_private_badge_with_a_note(client: FlaskClient) -> 
     log_in(client, owner)
     response = client.get(f"/b/{award.share_id}")
     assert response.status_code == 200
-    assert "このバッジは非公開のため、このページはあなたにしか表示されません。" in response.text
+    assert "非公開のバッジです。このページはあなたにしか見えません。" in response.text
     assert "有効なバッジです" in response.text
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "ETag" not in response.headers

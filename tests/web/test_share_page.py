@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import BASE_URL
 from tests.factories import AwardFactory, BadgeClassFactory, UserFactory
+from tests.helpers import post_form
 from tests.web.admin_helpers import log_in
 from wallet.db import utcnow
 from wallet.models import Award, AwardState, User
@@ -324,3 +325,15 @@ def test_a_badge_made_private_is_gone_for_strangers_at_once(client: FlaskClient)
     response = client.get(f"/b/{award.share_id}", headers={"If-None-Match": etag})
     assert response.status_code == 404
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_message_flashed_to_one_stranger_never_lands_in_the_shared_page(
+    client: FlaskClient,
+) -> None:
+    award = shared()
+    post_form(client, "/activate/resend", {"email": "someone@example.ac.jp"})
+    page = client.get(f"/b/{award.share_id}", headers=JA)
+    assert page.headers["Cache-Control"] == "public, max-age=60"
+    assert 'class="flash' not in page.text
+    # it waits for the visitor's next page of their own
+    assert 'class="flash' in client.get("/activate/resend", headers=JA).text

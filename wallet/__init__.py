@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wallet import extensions as ext
 from wallet.config import PROJECT_ROOT, Settings
-from wallet.db import configure_sqlite
+from wallet.db import configure_sqlite, ping_idle_connections
 from wallet.services.errors import NotFoundError, PermissionDeniedError
 from wallet.services.login_sessions import REMEMBERED_IDLE_LIFETIME
 
@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         WALLET_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # db.ping_idle_connections checks connections that sat idle (not every checkout)
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
@@ -79,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
     ext.db.init_app(app)
     with app.app_context():
         configure_sqlite(ext.db.engine)
+        ping_idle_connections(ext.db.engine)
     ext.migrate.init_app(
         app, ext.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
     )

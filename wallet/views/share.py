@@ -5,7 +5,8 @@ Caching (docs/sharing.md, "Caching"): a stranger's view is the same for everyone
 reads it in that language, so it carries a weak ETag over what it shows and may be
 kept by browsers and shared caches for ``PUBLIC_MAX_AGE`` seconds; a conditional GET
 is answered 304 before any template is drawn. A logged-in viewer's page (it holds
-their menu, and for the owner of a private badge the badge itself) is never stored.
+their menu, and for the owner of a private badge the badge itself) is drawn for them
+and never stored.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from flask_login import current_user
 
 from wallet import urls
 from wallet.db import utcnow
-from wallet.extensions import db
 from wallet.i18n import LOCALES
 from wallet.models import User
 from wallet.services import sharing
 from wallet.services.verifying import ANCHORING_TIME, VerdictCache
-from wallet.views.common import app_settings, signed_in_user
+from wallet.views.common import app_settings, read_session, signed_in_user
 
 bp = Blueprint("share", __name__)
 
@@ -40,9 +40,9 @@ VERDICTS = VerdictCache()
 def show_share(share_id: str) -> Response:
     settings = app_settings()
     viewer = _viewer()
-    with _language():
+    with _language() as locale:
         shared = sharing.share_page(
-            db.session(),
+            read_session(),
             share_id,
             viewer,
             base_url=settings.base_url,
@@ -50,7 +50,6 @@ def show_share(share_id: str) -> Response:
             now=utcnow(),
             verdicts=VERDICTS,
         )
-        locale = str(get_locale())
         return _answer(
             sharing.share_page_etag(shared, locale) if viewer is None else None,
             lambda: render_template(
@@ -72,9 +71,8 @@ def show_profile(profile_id: str) -> Response:
     settings = app_settings()
     viewer = _viewer()
     now = utcnow()
-    with _language():
-        profile = sharing.find_public_profile(db.session(), profile_id, viewer)
-        locale = str(get_locale())
+    with _language() as locale:
+        profile = sharing.find_public_profile(read_session(), profile_id, viewer)
         first = profile.awards[0].share_id if profile.awards else None
         return _answer(
             sharing.profile_etag(profile, locale, now) if viewer is None else None,
@@ -95,17 +93,17 @@ def _viewer() -> User | None:
 
 
 @contextmanager
-def _language() -> Iterator[None]:
-    """``?lang=ja|en`` picks the page's language for this page alone (a link in either
-    language can be shared; strangers switch without a form or a cookie)."""
+def _language() -> Iterator[str]:
+    """The page's language: ``?lang=ja|en`` picks it for this page alone (a link in
+    either language can be shared; strangers switch without a form or a cookie)."""
     lang = request.args.get("lang", "")
     with force_locale(lang) if lang in LOCALES else nullcontext():
-        yield
+        yield str(get_locale())
 
 
 def _answer(etag: str | None, render: Callable[[], str]) -> Response:
-    """A stranger's view (``etag`` given): 304 if they hold it, else the page, either way
-    cacheable by anyone. Anyone logged in: drawn for them alone, never stored."""
+    """A stranger's view (``etag`` given): 304 if they hold it, else the page, either
+    way cacheable by anyone. Anyone logged in: drawn for them alone, never stored."""
     if etag is None:
         response = make_response(render())
         response.headers["Cache-Control"] = "private, no-store"

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from wallet import extensions as ext
 from wallet.config import PROJECT_ROOT, Settings
 from wallet.db import configure_sqlite, ping_idle_connections
+from wallet.http_cache import PublicAnswerCache
 from wallet.services.errors import NotFoundError, PermissionDeniedError
 from wallet.services.login_sessions import REMEMBERED_IDLE_LIFETIME
 
@@ -56,6 +57,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config.update(overrides)
+    # answers marked public kept for a moment (wallet/http_cache.py), inside ProxyFix so
+    # that the scheme and host it keys on are the ones the proxy saw
+    app.wsgi_app = PublicAnswerCache(app.wsgi_app, settings.public_cache_seconds)  # type: ignore[method-assign]
     if settings.trusted_proxies:
         # the client's address (rate limits) and scheme come from the proxy's headers
         n = settings.trusted_proxies

@@ -3,10 +3,10 @@
 
 Caching (docs/sharing.md, "Caching"): a stranger's view is the same for everyone who
 reads it in that language, so it carries a weak ETag over what it shows and may be
-kept by browsers and shared caches for ``PUBLIC_MAX_AGE`` seconds; a conditional GET
-is answered 304 before any template is drawn. A logged-in viewer's page (it holds
-their menu, and for the owner of a private badge the badge itself) is drawn for them
-and never stored.
+kept by browsers and shared caches for ``PUBLIC_MAX_AGE`` seconds (and by each web
+process for a moment, ``wallet/http_cache.py``); a conditional GET is answered 304
+before any template is drawn. A logged-in viewer's page (it holds their menu, and for
+the owner of a private badge the badge itself) is drawn for them and never stored.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from wallet.db import utcnow
 from wallet.i18n import LOCALES
 from wallet.models import User
 from wallet.services import sharing
-from wallet.services.verifying import ANCHORING_TIME, VerdictCache
+from wallet.services.verifying import VerdictCache
 from wallet.views.common import app_settings, read_session, signed_in_user
 
 bp = Blueprint("share", __name__)
@@ -58,7 +58,6 @@ def show_share(share_id: str) -> Response:
                 award=shared.award,
                 badge=shared.award.badge_class,
                 verdict=shared.verdict,
-                anchoring_time=ANCHORING_TIME,
                 share_url=urls.share(settings.base_url, share_id),
                 preview_url=urls.share_preview_image(settings.base_url, share_id, locale),
                 assertion_url=urls.assertion(settings.base_url, shared.award.public_id),

@@ -103,3 +103,20 @@ def test_a_revalidating_stranger_is_answered_304_without_the_app(
     assert again.status_code == 304
     assert again.headers["Age"] == "0"
     assert again.headers["ETag"] == etag
+
+
+def test_a_public_page_read_in_autocommit_leaves_the_next_request_transactional(
+    app: Flask, award_ids: tuple[int, str, str, str]
+) -> None:
+    _, share_id, public_id, _ = award_ids
+    with_cookie = app.test_client()
+    with_cookie.set_cookie("wallet_lang", "ja")  # past the process cache, into the app
+    assert with_cookie.get(f"/b/{share_id}").status_code == 200
+    assert with_cookie.get(f"/ob/assertions/{public_id}").status_code == 200
+    with app.app_context():
+        engine = ext.db.engine
+        for _ in range(engine.pool.size()):  # every pooled connection is back to normal
+            with engine.connect() as connection:
+                dbapi_connection = connection.connection.dbapi_connection
+                assert getattr(dbapi_connection, "autocommit", False) is False
+                assert connection.get_isolation_level() != "AUTOCOMMIT"

@@ -44,6 +44,9 @@ def make_settings(instance: Path, **changes: object) -> Settings:
         base_url=BASE_URL,
         instance_path=instance,
         mail_from="Open Badge Wallet <noreply@wallet.test>",
+        # tests change a badge and look again at once; tests/web/test_public_cache.py
+        # turns the short cache of strangers' answers on
+        public_cache_seconds=0,
     )
     return base.with_overrides(**changes)
 

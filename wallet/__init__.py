@@ -14,7 +14,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wallet import extensions as ext
 from wallet.config import PROJECT_ROOT, Settings
-from wallet.db import configure_sqlite
+from wallet.db import configure_sqlite, ping_idle_connections
+from wallet.http_cache import PublicAnswerCache
 from wallet.services.errors import NotFoundError, PermissionDeniedError
 from wallet.services.login_sessions import REMEMBERED_IDLE_LIFETIME
 
@@ -34,7 +35,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         WALLET_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # db.ping_idle_connections checks connections that sat idle (not every checkout)
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
@@ -55,6 +57,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config.update(overrides)
+    # answers marked public kept for a moment (wallet/http_cache.py), inside ProxyFix so
+    # that the scheme and host it keys on are the ones the proxy saw
+    app.wsgi_app = PublicAnswerCache(app.wsgi_app, settings.public_cache_seconds)  # type: ignore[method-assign]
     if settings.trusted_proxies:
         # the client's address (rate limits) and scheme come from the proxy's headers
         n = settings.trusted_proxies
@@ -79,6 +84,7 @@ def _init_extensions(app: Flask) -> None:
     ext.db.init_app(app)
     with app.app_context():
         configure_sqlite(ext.db.engine)
+        ping_idle_connections(ext.db.engine)
     ext.migrate.init_app(
         app, ext.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
     )
@@ -103,10 +109,20 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from wallet.views import admin, auth, badge_tools, claim, guards, public, share_images, wallet
+    from wallet.views import (
+        admin,
+        auth,
+        badge_tools,
+        claim,
+        guards,
+        public,
+        share,
+        share_images,
+        wallet,
+    )
 
     guards.init_app(app)  # its URL converters must be in place before the routes
-    for module in (auth, claim, wallet, badge_tools, public, share_images, admin):
+    for module in (auth, claim, wallet, badge_tools, public, share, share_images, admin):
         app.register_blueprint(module.bp)
     if not settings.is_production:
         from wallet.views import dev

@@ -17,6 +17,7 @@ from wallet.services.staff import create_staff_user
 
 # development only: `demo-data` refuses to run in production
 DEMO_STAFF_PASSWORD = "shizuoka-demo-2026"  # noqa: S105 (fixed on purpose, dev only)
+DEMO_STUDENT_PASSWORD = "hanako-demo-2026"  # noqa: S105 (fixed on purpose, dev only)
 
 
 def _settings() -> Settings:
@@ -62,12 +63,18 @@ def demo_data() -> None:
         base_url=settings.base_url,
         claim_lifetime=timedelta(days=settings.claim_token_days),
         staff_password=DEMO_STAFF_PASSWORD,
+        student_password=DEMO_STUDENT_PASSWORD,
         timezone=settings.timezone,
     )
     db.session.commit()
     click.echo(f"Demo data ready: {result.awards_created} new awards (mail 1 queued).")
     click.echo(f"  Programme office login: {result.staff_email}")
     click.echo(f"  Password:               {DEMO_STAFF_PASSWORD}")
+    click.echo(f"  Student login:          {result.student_email}")
+    click.echo(f"  Password:               {DEMO_STUDENT_PASSWORD}")
+    click.echo(f"  Her public badge:       {result.share_url}")
+    if result.profile_url:
+        click.echo(f"  Her public profile:     {result.profile_url}")
 
 
 def init_app(app: Flask) -> None:

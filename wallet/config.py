@@ -74,6 +74,9 @@ class Settings:
     ratelimit_enabled: bool = True
     # proxies in front of the app whose X-Forwarded-* headers are believed
     trusted_proxies: int = 0
+    # how long a process may answer strangers with a public page or Open Badges document
+    # it drew a moment ago (docs/sharing.md, "Caching"); 0 draws every answer anew
+    public_cache_seconds: float = 2.0
     # uploads
     max_csv_bytes: int = 2 * 1024 * 1024
     max_csv_rows: int = 20_000
@@ -138,6 +141,9 @@ class Settings:
             redis_url=redis_url,
             huey_immediate=_bool(get("WALLET_JOBS_IMMEDIATE")),
             trusted_proxies=int(get("WALLET_TRUSTED_PROXIES", cls.trusted_proxies)),
+            public_cache_seconds=float(
+                get("WALLET_PUBLIC_CACHE_SECONDS", cls.public_cache_seconds)
+            ),
             ratelimit_storage_url=get("WALLET_RATELIMIT_STORAGE_URL") or (redis_url or "memory://"),
             fetch_ports=fetch_ports,
         )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -70,8 +72,6 @@ def configure_sqlite(engine: Any) -> None:
     time, reads included: fine for the development default; PostgreSQL is for
     many concurrent users.
     """
-    from sqlalchemy import event
-
     if engine.dialect.name != "sqlite":
         return
 
@@ -88,3 +88,33 @@ def configure_sqlite(engine: Any) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# A pooled connection unused for longer than this is checked before it is handed out.
+IDLE_PING_SECONDS = 10.0
+
+
+def ping_idle_connections(engine: Any, idle_seconds: float = IDLE_PING_SECONDS) -> None:
+    """Check a pooled connection with a round trip only when it sat idle for a while.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout, that is once per request:
+    a public page that needs one query paid a second round trip for it. A connection
+    in steady use has just proven itself; one that sat idle may have been dropped (a
+    database restart, an idle timeout), so it is pinged and, if dead, replaced before
+    the request sees it. After a restart while busy, a request per process may fail
+    before SQLAlchemy notices and renews the whole pool.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def note_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("the idle connection is gone") from error

@@ -79,6 +79,8 @@ class World:
     registrations: dict[tuple[str, str], str]
     undo: str  # shown, never used
     undos: dict[tuple[str, str], str]  # one per walk: each is used
+    shares: dict[str, str]  # award state -> share id (the student's badges are public)
+    profile_id: str
     mails: dict[str, str] = field(default_factory=dict)  # locale -> outbox file name
 
 
@@ -113,7 +115,10 @@ def _seed(live: LiveServer) -> World:
         student.emails.append(EmailAddress(email=second, verified_at=now))
         staff = UserFactory(staff=True, name="教務課 オープンバッジ担当")
         waiting = UserFactory(inactive=True, email="waiting@shizuoka.ac.jp")
+        student.profile_id = "hanakoProfile"
+        student.is_profile_public = True
         session.flush()
+        share_ids: dict[int, str] = {}
 
         def award(badge: object, state: str, **extra: object) -> int:
             made = AwardFactory(
@@ -123,13 +128,14 @@ def _seed(live: LiveServer) -> World:
                 state=state,
                 **extra,
             )
+            share_ids[made.id] = made.share_id
             return int(made.id)
 
         mine = {"user_id": student.id, "accepted_at": now}
         awards = {
             "offered": award(hosted, AwardState.OFFERED),
             "offered_second": award(anchored, AwardState.OFFERED, email=second),
-            "pending": award(anchored, AwardState.PENDING, email="p@x.jp", **mine),
+            "pending": award(anchored, AwardState.PENDING, email="p@x.jp", is_public=True, **mine),
             "issued": award(
                 BadgeClassFactory(issuer=issuer, name_en=LONG_EN),
                 AwardState.ISSUED,
@@ -143,6 +149,7 @@ def _seed(live: LiveServer) -> World:
                 AwardState.ISSUED,
                 issued_at=now - timedelta(days=800),
                 expires_at=now - timedelta(days=435),
+                is_public=False,
                 **mine,
             ),
             "revoked": award(
@@ -151,6 +158,7 @@ def _seed(live: LiveServer) -> World:
                 issued_at=now,
                 revoked_at=now,
                 revocation_reason="授与対象者の確認に誤りがあったため取り消しました。" * 3,
+                is_public=True,
                 **mine,
             ),
             "declined": award(BadgeClassFactory(issuer=issuer), AwardState.DECLINED, **mine),
@@ -236,6 +244,8 @@ def _seed(live: LiveServer) -> World:
             registrations=registrations,
             undo=undo(LONG_EMAIL.replace("hanako", "hanako.private")),
             undos=undos,
+            shares={state: share_ids[awards[state]] for state in SHARED},
+            profile_id=student.profile_id,
         )
         session.commit()
         world.mails = {lang: _write_mail(live, lang) for lang in LANGS}
@@ -376,8 +386,15 @@ def _undo(page: Page, world: World, base: str, role: str, lang: str) -> None:
     expect(page).to_have_url(re.compile(r"/claim/undone$"))
 
 
+SHARED = ("issued", "pending", "expired", "revoked")
+
+
 def _award(state: str) -> Callable[[World], str]:
     return lambda w: f"/wallet/badges/{w.student_awards[state]}"
+
+
+def _shared(state: str) -> Callable[[World], str]:
+    return lambda w: f"/b/{w.shares[state]}"
 
 
 VISITS: list[Visit] = [
@@ -427,6 +444,9 @@ VISITS: list[Visit] = [
         "signature preview",
         _goto(lambda w: _award("issued")(w) + "/signature/preview"),
     ),
+    *(Visit("share.show_share", f"share page: {state}", _goto(_shared(state))) for state in SHARED),
+    Visit("share.show_share", "share page: unknown", _goto(lambda w: "/b/nope1234")),
+    Visit("share.show_profile", "public profile", _goto(lambda w: f"/u/{w.profile_id}")),
     Visit("admin.index", "office", _goto(lambda w: "/admin/")),
     Visit("admin.edit_issuer", "issuer", _goto(lambda w: "/admin/issuer")),
     Visit("admin.new_badge_class", "new badge", _goto(lambda w: "/admin/badges/new")),

@@ -47,6 +47,8 @@ CASES: list[tuple[Callable[..., str], tuple[Any, ...], str, dict[str, Any]]] = [
         "share_images.signature_badge",
         {"share_id": "Ab-_12cd"},
     ),
+    (urls.share, ("Ab-_12cd",), "share.show_share", {"share_id": "Ab-_12cd"}),
+    (urls.profile, ("Pr0f-_1d",), "share.show_profile", {"profile_id": "Pr0f-_1d"}),
 ]
 
 
@@ -72,3 +74,10 @@ def test_parts_are_percent_encoded() -> None:
 
 def test_every_assertion_starts_with_the_verification_prefix() -> None:
     assert urls.assertion(BASE, "as1").startswith(urls.assertions_prefix(BASE))
+
+
+def test_the_preview_image_is_the_share_page_plus_og_png_in_a_language() -> None:
+    """The Open Graph image (drawn by the share images, 1200 x 630) beside its page."""
+    page = urls.share(BASE, "Ab-_12cd")
+    assert urls.share_preview_image(BASE, "Ab-_12cd", "ja") == f"{page}/og.png?lang=ja"
+    assert urls.share_preview_image(BASE + "/", "Ab-_12cd", "en") == f"{page}/og.png?lang=en"

@@ -1,4 +1,4 @@
-"""Account forms: login, registration, passwords, name, addresses, language.
+"""Account forms: login, registration, passwords, name, addresses, language, profile.
 
 Shape checks only; the password policy (common list, not the email) lives in
 ``wallet.services.accounts`` and comes back as a typed error that
@@ -22,7 +22,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length
 
 from wallet import forms
 from wallet.forms import WalletForm
@@ -213,3 +213,9 @@ class LanguageForm(WalletForm):
         choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")],
         validate_choice=True,
     )
+
+
+class ProfileForm(WalletForm):
+    """The public profile switch: one button that turns it on, or off."""
+
+    public = HiddenField(validators=[AnyOf(("on", "off"))])

@@ -36,10 +36,18 @@ class Report:
     issuer: Profile | None = None
     signed: bool = False
     baked_payload: str | None = None
+    # the issuer's words when it revoked the assertion (410 body, `revocationReason`, or the
+    # revocation list); empty when it gave none or the assertion is not revoked
+    revocation_reason: str = ""
 
     @property
     def valid(self) -> bool:
         return self.assertion is not None and not self.failures
+
+    @property
+    def is_revoked(self) -> bool:
+        """The issuer says the assertion is revoked (whatever else was found)."""
+        return self.status_of("revocation.not_revoked") == "fail"
 
     @property
     def failures(self) -> list[Check]:

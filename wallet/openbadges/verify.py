@@ -140,12 +140,26 @@ def _fetch(url: str, what: str, report: Report, options: _Options) -> FetchResul
         report.failed(f"{what}.fetched", f"{url}: {error}")
         return None
     if what == "assertion" and result.status == 410:
-        report.failed("revocation.not_revoked", f"{url} answered 410 Gone")
+        report.revocation_reason = _reason_in(result)
+        report.failed("revocation.not_revoked", report.revocation_reason or f"{url} answered 410")
         return None
     if not result.ok:
         report.failed(f"{what}.fetched", f"{url} answered HTTP {result.status}")
         return None
     return result
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _reason_in(result: FetchResult) -> str:
+    """The `revocationReason` of a 410 answer's body, as OB 2.0 suggests serving it."""
+    try:
+        body = json_body(result)
+    except OpenBadgesError:
+        return ""
+    return _text(body.get("revocationReason")) if isinstance(body, dict) else ""
 
 
 def _load(url: str, cls: type[D], what: str, report: Report, options: _Options) -> D | None:
@@ -161,8 +175,8 @@ def _load(url: str, cls: type[D], what: str, report: Report, options: _Options) 
             report.failed(f"{what}.parsed", f"{url}: {error}")
             return None
         if what == "assertion" and isinstance(raw, dict) and raw.get("revoked") is True:
-            reason = raw.get("revocationReason")
-            report.failed("revocation.not_revoked", str(reason) if reason else "revoked")
+            report.revocation_reason = _text(raw.get("revocationReason"))
+            report.failed("revocation.not_revoked", report.revocation_reason or "revoked")
             return None
         report.passed(f"{what}.fetched", url)
         try:
@@ -335,7 +349,8 @@ def _check_revocation(
     assertion: Assertion, report: Report, options: _Options, *, list_required: bool
 ) -> None:
     if assertion.revoked:
-        report.failed("revocation.not_revoked", assertion.revocation_reason or "revoked")
+        report.revocation_reason = _text(assertion.revocation_reason)
+        report.failed("revocation.not_revoked", report.revocation_reason or "revoked")
         return
     issuer = report.issuer
     list_url = issuer.revocation_list if issuer else None
@@ -357,7 +372,8 @@ def _check_revocation(
         report.passed("revocation.list_fetched")
         entry = revocations.is_revoked(assertion.id)
         if entry is not None:
-            report.failed("revocation.not_revoked", entry.revocation_reason or "revoked")
+            report.revocation_reason = _text(entry.revocation_reason)
+            report.failed("revocation.not_revoked", report.revocation_reason or "revoked")
             return
     report.passed("revocation.not_revoked")
 

@@ -51,18 +51,21 @@ class WalletContents:
 ANCHORING_TIME = time(3, 0)
 
 
+def next_anchoring_run(after: datetime, timezone: str) -> datetime:
+    """The first daily anchoring run (``ANCHORING_TIME`` in ``timezone``) strictly after
+    ``after``: the next day, unless ``after`` is in the small hours before that day's run."""
+    local = after.astimezone(ZoneInfo(timezone))
+    run = datetime.combine(local.date(), ANCHORING_TIME, tzinfo=local.tzinfo)
+    return run if run > local else run + timedelta(days=1)
+
+
 def completes_on(award: Award, timezone: str) -> date | None:
     """The day a pending (anchored) badge should be complete, in ``timezone``: the date
-    of the first daily run after it was accepted. That is the next day, unless it was
-    accepted in the small hours before that day's run. None for any other badge,
-    revoked ones included: they will not complete."""
+    of the first daily run after it was accepted. None for any other badge, revoked
+    ones included: they will not complete."""
     if not award.is_pending or award.is_revoked or award.accepted_at is None:
         return None
-    local = award.accepted_at.astimezone(ZoneInfo(timezone))
-    run_day = local.date()
-    if local.time() >= ANCHORING_TIME:
-        run_day += timedelta(days=1)
-    return run_day
+    return next_anchoring_run(award.accepted_at, timezone).date()
 
 
 def _visible_to(user: User) -> object:

@@ -1,4 +1,6 @@
-"""Demo data for development: an issuer, two badges, a staff login, three awards.
+"""Demo data for development: an issuer, two badges, a staff login, three awards, and a
+student login whose hosted badge is accepted and public, so its share page and the
+student's public profile can be opened at once.
 
 Idempotent: running it again finds what exists and adds nothing twice.
 """
@@ -8,16 +10,20 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wallet.models import BadgeClass, BadgeKind, User
-from wallet.services import issuing
-from wallet.services.accounts import find_user_by_email
+from wallet import urls
+from wallet.db import utcnow
+from wallet.models import Award, BadgeClass, BadgeKind, User
+from wallet.security import hash_password
+from wallet.services import badges, issuing, sharing
+from wallet.services.accounts import attach_email, find_user_by_email
+from wallet.services.claims import TERMS_VERSION
 from wallet.services.csv_import import CompleterRow
 from wallet.services.staff import create_staff_user
 
@@ -32,12 +38,20 @@ STUDENTS = [
 ]
 
 
+# the student who has already accepted her hosted badge (public) and shows her profile
+DEMO_STUDENT = STUDENTS[0]
+
+
 @dataclass(frozen=True)
 class DemoData:
     staff_email: str
     staff_created: bool
     badge_ids: list[int]
     awards_created: int
+    student_email: str
+    student_created: bool
+    share_url: str
+    profile_url: str  # empty while her profile is off
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -129,9 +143,10 @@ def load_demo_data(
     base_url: str,
     claim_lifetime: timedelta,
     staff_password: str,
+    student_password: str,
     timezone: str = "Asia/Tokyo",
 ) -> DemoData:
-    """Create what is missing of the demo set; return the staff login to print."""
+    """Create what is missing of the demo set; return the logins and addresses to print."""
     if issuing.get_issuer(session) is None:
         issuing.save_issuer(
             session,
@@ -180,9 +195,54 @@ def load_demo_data(
             timezone=timezone,
         )
         created += batch.created_count
+    student, student_created = _demo_student(session, student_password, utcnow())
+    award = _accepted_public_badge(session, student, badge_ids[0], base_url, utcnow())
+    if student_created:
+        sharing.set_profile_public(session, student, True)
+    profile_id = student.profile_id if student.is_profile_public else None
     return DemoData(
         staff_email=STAFF_EMAIL,
         staff_created=staff_created,
         badge_ids=badge_ids,
         awards_created=created,
+        student_email=student.email,
+        student_created=student_created,
+        share_url=urls.share(base_url, award.share_id),
+        profile_url=urls.profile(base_url, profile_id) if profile_id else "",
     )
+
+
+def _demo_student(session: Session, password: str, now: datetime) -> tuple[User, bool]:
+    """The demo student's activated account (as if she had registered through mail 1)."""
+    name, email, _number, locale = DEMO_STUDENT
+    student = find_user_by_email(session, email)
+    if student is not None:
+        return student, False
+    student = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        locale=locale,
+        terms_version=TERMS_VERSION,
+        terms_accepted_at=now,
+        activated_at=now,
+        created_at=now,
+    )
+    session.add(student)
+    session.flush()
+    attach_email(session, student, email, now)
+    return student, True
+
+
+def _accepted_public_badge(
+    session: Session, student: User, badge_id: int, base_url: str, now: datetime
+) -> Award:
+    """Her award of the hosted badge, accepted (mail 2 queued) and public."""
+    award = session.scalars(
+        select(Award).where(
+            Award.badge_class_id == badge_id, Award.recipient_email == student.email
+        )
+    ).one()  # issued just before
+    if award.is_offered:
+        award = badges.accept_award(session, student, award.id, base_url, now, public=True)
+    return award

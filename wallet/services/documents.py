@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from wallet import urls
 from wallet.models import Award, AwardState, BadgeClass, Issuer
@@ -169,10 +170,12 @@ class HostedDocument:
 Published = TypeVar("Published", Issuer, BadgeClass, Award)
 
 
-def _by_public_id(session: Session, model: type[Published], public_id: str) -> Published:
+def _by_public_id(
+    session: Session, model: type[Published], public_id: str, *options: ORMOption
+) -> Published:
     if not public_id or len(public_id) > 40:
         raise NotFoundError()
-    found = session.scalar(select(model).where(model.public_id == public_id))
+    found = session.scalar(select(model).options(*options).where(model.public_id == public_id))
     if found is None:
         raise NotFoundError()
     return found
@@ -198,7 +201,8 @@ def get_assertion_document(session: Session, public_id: str, base_url: str) -> H
     - revoked: 410 with ``{id, revoked: true, revocationReason}``; also in the revocation list.
     - declined by the recipient: `NotFoundError`, like an id that never existed.
     """
-    award = _by_public_id(session, Award, public_id)
+    # the badge class comes in the same query: its URL is in the document
+    award = _by_public_id(session, Award, public_id, joinedload(Award.badge_class))
     if award.is_revoked:
         return HostedDocument(revoked_assertion_body(award, base_url), status=410)
     if award.state == AwardState.DECLINED:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from wallet import urls
 from wallet.db import utcnow
 from wallet.extensions import db, limiter, login_manager
 from wallet.forms import ActionForm
@@ -29,6 +30,7 @@ from wallet.forms.accounts import (
     LoginForm,
     NameForm,
     NewPasswordForm,
+    ProfileForm,
     message_for,
     show_error,
 )
@@ -40,6 +42,7 @@ from wallet.services import (
     login_sessions,
     login_throttle,
     mail_requests,
+    sharing,
 )
 from wallet.services.errors import TokenInvalidError, ValidationError
 from wallet.views import login_guard
@@ -193,8 +196,15 @@ def _account_page(status: int = 200, **forms: object) -> tuple[str, int]:
     defaults.update(forms)
     summary = accounts.account_summary(db.session(), user)
     logins = login_sessions.active_sessions(db.session(), user, utcnow(), current_login_session())
+    profile_url = urls.profile(app_settings().base_url, user.profile_id) if user.profile_id else ""
     return render_template(
-        "auth/account.html", summary=summary, logins=logins, action=ActionForm(), **defaults
+        "auth/account.html",
+        summary=summary,
+        logins=logins,
+        action=ActionForm(),
+        profile_form=ProfileForm(formdata=None, public="off" if user.is_profile_public else "on"),
+        profile_url=profile_url,
+        **defaults,
     ), status
 
 
@@ -300,6 +310,22 @@ def change_language() -> Page:
         )
         return response
     return _account_page(400, language_form=form)
+
+
+@bp.post("/account/profile")
+@login_required
+def set_profile_visibility() -> Page:
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _account_page(400)
+    public = form.public.data == "on"
+    sharing.set_profile_public(db.session(), signed_in_user(), public)
+    db.session.commit()
+    if public:
+        flash(_("Your public profile is on: anyone with its address sees your public badges."))
+    else:
+        flash(_("Your public profile is off: its address now shows nothing."))
+    return redirect(url_for("auth.account") + "#profile-heading")
 
 
 @bp.post("/account/sessions/<int:session_id>/end")

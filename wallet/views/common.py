@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from wallet.config import Settings
@@ -35,6 +37,25 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def read_session() -> Session:
+    """The database session for a public page that only reads (share page, profile,
+    Open Badges documents): its few SELECTs run in autocommit, with no BEGIN before
+    and no ROLLBACK after, two round trips saved on the busiest pages.
+
+    Under PostgreSQL's READ COMMITTED each statement saw its own snapshot anyway, so
+    nothing is less consistent. Only for a session about to take a fresh pooled
+    connection (not inside a transaction, e.g. after a logged-in user's login was
+    loaded, nor one bound to a connection), and not on SQLite: it has no round trips
+    to save, and its connections keep their own transaction handling
+    (``db.configure_sqlite``).
+    """
+    session = db.session()
+    bind = session.get_bind()
+    if not session.in_transaction() and isinstance(bind, Engine) and bind.dialect.name != "sqlite":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session
 
 
 def show_accepted(award: Award) -> Response:

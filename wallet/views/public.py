@@ -14,7 +14,7 @@ from wallet.i18n import LOCALE_COOKIE, LOCALES
 from wallet.services import accounts, documents
 from wallet.services.blobs import get_blob
 from wallet.services.errors import NotFoundError
-from wallet.views.common import app_settings, safe_next
+from wallet.views.common import app_settings, read_session, safe_next
 
 bp = Blueprint("public", __name__)
 
@@ -59,12 +59,14 @@ JSONLD = "application/ld+json"
 DocumentGetter = Callable[..., documents.HostedDocument]
 
 
+def _media_type() -> str:
+    """JSON-LD unless the client accepts only plain JSON."""
+    return request.accept_mimetypes.best_match([JSONLD, "application/json"]) or JSONLD
+
+
 def _json_response(body: object, status: int, max_age: int) -> Response:
     """JSON-LD unless the client accepts only plain JSON; readable from any origin."""
-    mimetype = request.accept_mimetypes.best_match([JSONLD, "application/json"], default=JSONLD)
-    response = Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=mimetype or JSONLD
-    )
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=_media_type())
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.vary.add("Accept")
@@ -74,7 +76,7 @@ def _json_response(body: object, status: int, max_age: int) -> Response:
 def _serve(getter: DocumentGetter, public_id: str, max_age: int) -> Response:
     base_url = app_settings().base_url
     try:
-        document = getter(db.session(), public_id, base_url)
+        document = getter(read_session(), public_id, base_url)
     except NotFoundError:
         return _json_response({"error": "not_found"}, 404, max_age=60)
     return _json_response(document.body, document.status, max_age)

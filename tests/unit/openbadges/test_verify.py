@@ -91,6 +91,7 @@ def test_revoked_by_flag_even_when_the_rest_is_stripped() -> None:
     assert not report.valid
     assert report.failures[0].code == "revocation.not_revoked"
     assert report.failures[0].detail == "Issued in error"
+    assert report.revocation_reason == "Issued in error"
     w.publish(world.assertion(revoked=True))
     assert _failed(_hosted(w)) == {"revocation.not_revoked"}
 
@@ -100,6 +101,19 @@ def test_revoked_by_http_410() -> None:
     w.answer(world.ASSERTION_ID, 410)
     report = _hosted(w)
     assert _failed(report) == {"revocation.not_revoked"}
+    assert report.is_revoked
+    assert report.revocation_reason == ""
+
+
+def test_a_410_body_gives_the_issuers_reason() -> None:
+    w = world.World()
+    body = {"id": world.ASSERTION_ID, "revoked": True, "revocationReason": " 誤って授与しました "}
+    w.answer(world.ASSERTION_ID, 410, "application/ld+json", json.dumps(body).encode())
+    report = _hosted(w)
+    assert report.is_revoked
+    assert report.revocation_reason == "誤って授与しました"
+    w.answer(world.ASSERTION_ID, 410, "text/html", b"<h1>Gone</h1>")
+    assert _hosted(w).revocation_reason == ""
 
 
 @pytest.mark.parametrize("entries", [1, 3])
@@ -115,6 +129,7 @@ def test_revoked_via_the_revocation_list(entries: int) -> None:
         document["revokedAssertions"] = document["revokedAssertions"][0]
     report = _hosted(w)
     assert _failed(report) == {"revocation.not_revoked"}
+    assert report.revocation_reason == "Misconduct"
     signed = world.signed_assertion()
     w.publish(world.revoked_list(RevokedAssertion(signed.id)))
     assert _failed(_signed(w, world.sign(signed))) == {"revocation.not_revoked"}

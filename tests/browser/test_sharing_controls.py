@@ -261,11 +261,16 @@ def test_the_share_sheet_and_copy_buttons_where_the_browser_has_them(
     assert page.evaluate("navigator.clipboard.readText()") == share_url
 
 
-def test_linkedin_link_follows_visibility_for_a_stranger(
+def test_every_public_surface_follows_visibility_for_a_stranger(
     live_server: LiveServer, context_for: Callable[..., Page]
 ) -> None:
+    """Accept as public, a stranger sees the share page's verdict and every image; made
+    private, the page, its images, the LinkedIn link and the profile entry are 404 for
+    the stranger (exactly like an unknown id) and still there for the owner."""
     with live_server.app.app_context():
         student = UserFactory(email="jiro.linkedin@shizuoka.ac.jp", name="浜松 次郎")
+        student.profile_id = "jiroProfile01"
+        student.is_profile_public = True
         offer = AwardFactory(
             badge_class=BadgeClassFactory(
                 issuer=IssuerFactory(linkedin_organization_id=""), name=LONG_JA
@@ -276,6 +281,7 @@ def test_linkedin_link_follows_visibility_for_a_stranger(
         ext.db.session.commit()
         ext.db.session.remove()
     base = live_server.url
+    profile = f"{base}/u/jiroProfile01"
     owner = context_for("ja-JP")
     _log_in(owner, base, email)
     card = owner.locator(".badge-card", has_text=LONG_JA)
@@ -284,13 +290,24 @@ def test_linkedin_link_follows_visibility_for_a_stranger(
     expect(owner).to_have_url(re.compile(rf"/wallet/badges/{offer_id}$"))
     share_url = owner.locator("#share-url").input_value()
     linkedin = share_url + "/linkedin"
+    images = [share_url + "/og.png?lang=ja", share_url + "/qr.png", share_url + "/qr.svg"]
     with live_server.app.app_context():
         award = ext.db.session.get(Award, offer_id)
         assert award is not None
         assert award.is_public
         ext.db.session.remove()
 
-    stranger = context_for("en-US")
+    stranger = context_for("ja-JP")
+    page = stranger.goto(share_url)
+    assert page is not None
+    assert page.status == 200
+    expect(stranger.locator("h1#verdict-heading")).to_contain_text("有効なバッジ")
+    og = stranger.locator('meta[property="og:image"]').get_attribute("content")
+    assert og == images[0]
+    for url in images:
+        assert stranger.request.get(url).status == 200, url
+    stranger.goto(profile)
+    expect(stranger.locator("main")).to_contain_text(LONG_JA[:20])
     answer = stranger.goto(linkedin)
     assert answer is not None
     assert answer.status == 200  # the stand-in: the 302 was caught
@@ -304,21 +321,31 @@ def test_linkedin_link_follows_visibility_for_a_stranger(
     query = parse_qs(target.query)
     assert query["certUrl"] == [share_url]
     assert query["certId"] == [share_url.rsplit("/", 1)[1]]
-    assert query["organizationName"] == ["Shizuoka University"]
+    assert query["organizationName"] == ["静岡大学"]
     assert query["issueMonth"][0] in {str(m) for m in range(1, 13)}
 
     owner.locator("section#visibility").get_by_role("button", name="非公開にする").click()
     expect(owner.locator("section#share").get_by_role("button", name="公開にする")).to_be_visible()
-    answer = stranger.goto(linkedin)
-    assert answer is not None
-    assert answer.status == 404
-    said_private = stranger.locator("main").inner_text()
-    unknown = stranger.goto(base + "/b/NoSuchId/linkedin")
+    unknown = stranger.goto(base + "/b/NoSuchId")
     assert unknown is not None
     assert unknown.status == 404
-    assert stranger.locator("main").inner_text() == said_private
-    assert_fits_width(stranger)
-    # the owner still gets through
+    not_found = stranger.locator("main").inner_text()
+    for url in (share_url, linkedin):
+        answer = stranger.goto(url)
+        assert answer is not None
+        assert answer.status == 404, url
+        assert stranger.locator("main").inner_text() == not_found, url
+        assert_fits_width(stranger)
+    for url in images:
+        assert stranger.request.get(url).status == 404, url
+    stranger.goto(profile)
+    expect(stranger.locator("main")).not_to_contain_text(LONG_JA[:20])
+
+    # the owner still gets everything
+    assert owner.goto(share_url).status == 200  # type: ignore[union-attr]
+    expect(owner.locator("h1#verdict-heading")).to_contain_text("有効なバッジ")
+    for url in images:
+        assert owner.request.get(url).status == 200, url
     owner.goto(linkedin)
     assert len(REDIRECTS) == 2
     assert urlsplit(REDIRECTS[-1]).netloc == "www.linkedin.com"

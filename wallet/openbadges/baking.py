@@ -23,8 +23,11 @@ from wallet.openbadges.errors import BakingError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KEYWORD = b"openbadges"
+KEYWORD_V3 = b"openbadgecredential"
 SVG_NAMESPACE = "http://openbadges.org"
+SVG_NAMESPACE_V3 = "https://purl.imsglobal.org/ob/v3p0"
 _SVG_ASSERTION = f"{{{SVG_NAMESPACE}}}assertion"
+_SVG_CREDENTIAL = f"{{{SVG_NAMESPACE_V3}}}credential"
 _SVG_ROOTS = ("{http://www.w3.org/2000/svg}svg", "svg")
 
 MAX_IMAGE_BYTES = 16 * 1024 * 1024
@@ -33,6 +36,7 @@ MAX_PAYLOAD_BYTES = 1024 * 1024
 """The embedded assertion (also after decompression) may not exceed this."""
 
 ImageFormat = Literal["png", "svg"]
+BadgeVersion = Literal["2.0", "3.0"]
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,15 @@ class Extracted:
 
     For SVG, `verify` is the `verify` attribute (hosted URL or JWS) and `payload` prefers the
     embedded JSON, falling back to `verify`. `chunk` names the PNG chunk type it came from.
+    `version` says which baking carried it: Open Badges 2.0 (`openbadges`) or 3.0
+    (`openbadgecredential`, `<openbadges:credential>`); `extract` reads 2.0 only.
     """
 
     format: ImageFormat
     payload: str
     verify: str | None = None
     chunk: str | None = None
+    version: BadgeVersion = "2.0"
 
 
 def detect_format(data: bytes) -> ImageFormat:
@@ -98,6 +105,18 @@ def extract_details(data: bytes) -> Extracted:
     return _extract_svg(bytes(data))
 
 
+def extract_all(data: bytes) -> list[Extracted]:
+    """Every badge an image carries, in file order, each distinct payload once: Open Badges
+    2.0 badges as `extract` reads them (a PNG's legacy `tEXt`/`zTXt` only when it has no
+    `iTXt`), then 3.0 credentials. An image with none gives `[]`; a malformed image or
+    badge text still raises `BakingError`. Lets a caller refuse an image with several."""
+    _check_image_size(data)
+    data = bytes(data)
+    read = _png_payloads if detect_format(data[:65536]) == "png" else _svg_payloads
+    found = read(data)
+    return list({(item.version, item.payload): item for item in found}.values())
+
+
 # PNG ---------------------------------------------------------------------------------------
 
 
@@ -127,10 +146,11 @@ def _png_chunks(data: bytes) -> list[tuple[bytes, int, int]]:
 
 
 _TEXT_CHUNKS = (b"iTXt", b"tEXt", b"zTXt")
+_PNG_KEYWORDS: tuple[tuple[bytes, BadgeVersion], ...] = ((KEYWORD, "2.0"), (KEYWORD_V3, "3.0"))
 
 
-def _is_badge_chunk(data: bytes, kind: bytes, start: int) -> bool:
-    return kind in _TEXT_CHUNKS and data.startswith(KEYWORD + b"\0", start + 8)
+def _is_badge_chunk(data: bytes, kind: bytes, start: int, keyword: bytes = KEYWORD) -> bool:
+    return kind in _TEXT_CHUNKS and data.startswith(keyword + b"\0", start + 8)
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
@@ -166,8 +186,8 @@ def _inflate(compressed: bytes) -> bytes:
     return text
 
 
-def _decode_text_chunk(kind: bytes, body: bytes) -> str:
-    rest = body[len(KEYWORD) + 1 :]
+def _decode_text_chunk(kind: bytes, body: bytes, keyword: bytes = KEYWORD) -> str:
+    rest = body[len(keyword) + 1 :]
     if kind == b"tEXt":
         return rest.decode("latin-1")
     if kind == b"zTXt":
@@ -213,6 +233,28 @@ def _extract_png(data: bytes) -> Extracted:
         if text:
             return Extracted("png", text, chunk=kind.decode("ascii"))
     raise BakingError("the PNG carries no Open Badges data")
+
+
+def _png_payloads(data: bytes) -> list[Extracted]:
+    current: list[Extracted] = []
+    legacy: list[Extracted] = []
+    credentials: list[Extracted] = []
+    for kind, start, end in _png_chunks(data):
+        for keyword, version in _PNG_KEYWORDS:
+            if not _is_badge_chunk(data, kind, start, keyword):
+                continue
+            body = data[start + 8 : end - 4]
+            if len(body) - len(keyword) > MAX_PAYLOAD_BYTES + 64:
+                raise BakingError(f"badge text larger than {MAX_PAYLOAD_BYTES} bytes")
+            text = _decode_text_chunk(kind, body, keyword).strip()
+            if not text:
+                continue
+            item = Extracted("png", text, chunk=kind.decode("ascii"), version=version)
+            if version == "3.0":
+                credentials.append(item)
+            else:
+                (current if kind == b"iTXt" else legacy).append(item)
+    return (current or legacy) + credentials
 
 
 # SVG ---------------------------------------------------------------------------------------
@@ -323,3 +365,19 @@ def _extract_svg(data: bytes) -> Extracted:
     if len(payload.encode("utf-8", "surrogatepass")) > MAX_PAYLOAD_BYTES:
         raise BakingError(f"badge text larger than {MAX_PAYLOAD_BYTES} bytes")
     return Extracted("svg", payload, verify=verify)
+
+
+def _svg_payloads(data: bytes) -> list[Extracted]:
+    root = _parse_svg(data)
+    found = []
+    tags: tuple[tuple[str, BadgeVersion], ...] = ((_SVG_ASSERTION, "2.0"), (_SVG_CREDENTIAL, "3.0"))
+    for tag, version in tags:
+        for node in root.iter(tag):
+            verify = (node.get("verify") or "").strip() or None
+            payload = "".join(node.itertext()).strip() or verify
+            if payload is None:
+                continue
+            if len(payload.encode("utf-8", "surrogatepass")) > MAX_PAYLOAD_BYTES:
+                raise BakingError(f"badge text larger than {MAX_PAYLOAD_BYTES} bytes")
+            found.append(Extracted("svg", payload, verify=verify, version=version))
+    return found

@@ -6,7 +6,7 @@ Codes (the app translates them): `input.recognised`, `image.extracted`, `asserti
 `issuer.id_matches`, `issuer.id_valid`, `origin.allowed`, `signature.creator`, `key.listed`,
 `key.fetched`, `key.parsed`, `key.owner`, `signature.valid`, `issued.not_future`,
 `expiry.after_issue`, `expiry.not_expired`, `recipient.match`, `revocation.list_fetched`,
-`revocation.not_revoked`, `image.present`, `image.type`.
+`revocation.not_revoked`, `image.present`, `image.type`; from the registry, `format.supported`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,13 @@ CheckStatus = Literal["pass", "fail", "warn"]
 
 @dataclass(frozen=True)
 class Check:
+    """`cause` says why a document could not be fetched, for a page to translate: the
+    fetcher's `FetchError.code` (e.g. `blocked_address`), or `http_<status>` (`http_404`)."""
+
     code: str
     status: CheckStatus
     detail: str = ""
+    cause: str = ""
 
 
 @dataclass
@@ -39,6 +43,8 @@ class Report:
     # the issuer's words when it revoked the assertion (410 body, `revocationReason`, or the
     # revocation list); empty when it gave none or the assertion is not revoked
     revocation_reason: str = ""
+    # which verifier read it (`registry.verify_any`): "ob2", "ob3", "blockcerts"
+    format: str = "ob2"
 
     @property
     def valid(self) -> bool:
@@ -65,15 +71,15 @@ class Report:
                 return status
         return None
 
-    def add(self, code: str, status: CheckStatus, detail: str = "") -> bool:
-        self.checks.append(Check(code, status, detail))
+    def add(self, code: str, status: CheckStatus, detail: str = "", cause: str = "") -> bool:
+        self.checks.append(Check(code, status, detail, cause))
         return status != "fail"
 
     def passed(self, code: str, detail: str = "") -> bool:
         return self.add(code, "pass", detail)
 
-    def failed(self, code: str, detail: str = "") -> bool:
-        return self.add(code, "fail", detail)
+    def failed(self, code: str, detail: str = "", cause: str = "") -> bool:
+        return self.add(code, "fail", detail, cause)
 
-    def warned(self, code: str, detail: str = "") -> bool:
-        return self.add(code, "warn", detail)
+    def warned(self, code: str, detail: str = "", cause: str = "") -> bool:
+        return self.add(code, "warn", detail, cause)

@@ -137,16 +137,26 @@ def _fetch(url: str, what: str, report: Report, options: _Options) -> FetchResul
     try:
         result = options.fetcher(url)
     except (OpenBadgesError, OSError) as error:
-        report.failed(f"{what}.fetched", f"{url}: {error}")
+        report.failed(f"{what}.fetched", f"{url}: {error}", _cause(error))
         return None
     if what == "assertion" and result.status == 410:
         report.revocation_reason = _reason_in(result)
         report.failed("revocation.not_revoked", report.revocation_reason or f"{url} answered 410")
         return None
     if not result.ok:
-        report.failed(f"{what}.fetched", f"{url} answered HTTP {result.status}")
+        report.failed(
+            f"{what}.fetched", f"{url} answered HTTP {result.status}", f"http_{result.status}"
+        )
         return None
     return result
+
+
+def _cause(error: Exception) -> str:
+    """Why there was no answer, as the fetcher put it (`FetchError.code`), or `connect_failed`
+    for an `OSError` from a fetcher without codes."""
+    if isinstance(error, FetchError):
+        return error.code
+    return "connect_failed" if isinstance(error, OSError) else ""
 
 
 def _text(value: object) -> str:
@@ -361,13 +371,15 @@ def _check_revocation(
         return
     before = len(report.checks)
     revocations = _load(list_url, RevocationList, "revocation_list", report, options)
+    causes = [check.cause for check in report.checks[before:] if check.cause]
     del report.checks[before:]  # keep the report's codes stable: summarise in two checks
     if revocations is None:
         detail = f"{list_url} could not be read"
+        cause = causes[-1] if causes else ""
         if list_required:
-            report.failed("revocation.list_fetched", detail)
+            report.failed("revocation.list_fetched", detail, cause)
             return
-        report.warned("revocation.list_fetched", detail)
+        report.warned("revocation.list_fetched", detail, cause)
     else:
         report.passed("revocation.list_fetched")
         entry = revocations.is_revoked(assertion.id)
@@ -390,10 +402,12 @@ def _check_image(report: Report, options: _Options) -> None:
         try:
             result = options.fetcher(url)
         except (FetchError, OpenBadgesError, OSError) as error:
-            report.failed("image.present", f"{url}: {error}")
+            report.failed("image.present", f"{url}: {error}", _cause(error))
             return
         if not result.ok:
-            report.failed("image.present", f"{url} answered HTTP {result.status}")
+            report.failed(
+                "image.present", f"{url} answered HTTP {result.status}", f"http_{result.status}"
+            )
             return
         media_type, body = result.media_type, result.body
     report.passed("image.present")

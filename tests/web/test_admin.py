@@ -92,6 +92,7 @@ def test_issuer_profile_is_created_and_saved(client: FlaskClient, db_session: Se
             "email": "openbadge@shizuoka.ac.jp",
             "description": "国立大学法人",
             "linkedin_organization_id": "",
+            "mail_domains": "",
             "logo": upload("logo.png", png_bytes(128)),
         },
         content_type="multipart/form-data",
@@ -125,6 +126,7 @@ def _issuer_form(logo: bytes) -> dict[str, object]:
         "email": "openbadge@shizuoka.ac.jp",
         "description": "",
         "linkedin_organization_id": "",
+        "mail_domains": "",
         "logo": upload("logo.svg", logo),
     }
 

@@ -22,6 +22,7 @@ FORM = {
     "url": "https://www.shizuoka.ac.jp/",
     "email": "openbadge@shizuoka.ac.jp",
     "description": "",
+    "mail_domains": "",
 }
 
 

@@ -30,6 +30,7 @@ ISSUER = {
     "email": "openbadge@shizuoka.ac.jp",
     "description": "静岡県の国立大学です。",
     "linkedin_organization_id": "",
+    "mail_domains": "",
 }
 BADGE = {
     "name": "データサイエンス特別教育プログラム",

@@ -38,6 +38,8 @@ from wallet.services.issuing import (
     MAX_URL,
 )
 
+MAIL_DOMAINS_TEXT_MAX = 2000  # far more than MAX_DOMAINS names; what is echoed stays short
+
 # What each service error code tells the programme office.
 MESSAGES: dict[str, Any] = {
     # images
@@ -91,6 +93,10 @@ MESSAGES: dict[str, Any] = {
         "Enter the LinkedIn company ID as digits only (for example 1234567), or leave it empty."
     ),
     "linkedin_id_long": _l("This LinkedIn company ID is too long: at most %(max)d digits."),
+    "mail_domain_invalid": _l(
+        "“%(domain)s” is not a mail domain. Enter domains such as shizuoka.ac.jp, one per line."
+    ),
+    "mail_domains_too_many": _l("Enter at most %(max)d mail domains."),
     # completers lists
     "too_large": _l("The file is too large. The limit is %(max_kb)s KB."),
     "too_many_rows": _l("The file has too many rows. Upload at most %(max_rows)s at a time."),
@@ -166,6 +172,13 @@ def _web_url(message: Any) -> URL:
     return URL(require_tld=False, message=message)
 
 
+class DomainListField(TextAreaField):
+    """A list of domains as lines of text: the stored list shows one domain a line."""
+
+    def process_data(self, value: Any) -> None:
+        self.data = "\n".join(value) if isinstance(value, list) else value
+
+
 class IssuerForm(WalletForm):
     name = StringField(_l("Name (Japanese)"), validators=[DataRequired(), Length(max=MAX_NAME)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=MAX_NAME)])
@@ -194,6 +207,15 @@ class IssuerForm(WalletForm):
             "The number in the address of the university's LinkedIn page as its "
             "administrators see it (linkedin.com/company/1234567/admin). With it, students "
             "who add a badge to their LinkedIn profile see the university's logo and link."
+        ),
+    )
+    mail_domains = DomainListField(
+        _l("University mail domains (optional)"),
+        validators=[Optional(), Length(max=MAIL_DOMAINS_TEXT_MAX)],
+        description=_l(
+            "One per line, for example shizuoka.ac.jp; subdomains are included. A student "
+            "whose addresses are all at these domains is asked, once a term, to add a "
+            "personal address, so the wallet stays theirs after graduation."
         ),
     )
 

@@ -28,6 +28,9 @@ class Issuer(Base):
     image_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
     # LinkedIn's company id: "Add to profile" then shows the university's logo
     linkedin_organization_id: Mapped[str] = mapped_column(String(32), default="")
+    # the university's mail domains (IDNA ASCII form); an address at one of them, or at a
+    # subdomain, stops working at graduation (services/graduation.py)
+    mail_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     badge_classes: Mapped[list[BadgeClass]] = relationship(back_populates="issuer")

@@ -87,6 +87,7 @@ def edit_issuer() -> Page:
             email=form.email.data or "",
             description=form.description.data or "",
             linkedin_organization_id=form.linkedin_organization_id.data or "",
+            mail_domains=form.mail_domains.data or "",
         )
         limit = app_settings().max_image_bytes
         try:

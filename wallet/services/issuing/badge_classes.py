@@ -14,6 +14,7 @@ from wallet.services.blobs import put_blob
 from wallet.services.errors import NotFoundError
 from wallet.services.images import check_image
 from wallet.services.issuing.errors import IssuingError
+from wallet.services.mail_domains import clean_mail_domains
 from wallet.services.text import clean_text
 
 MAX_TAGS = 20
@@ -37,6 +38,7 @@ class IssuerDetails:
     email: str
     description: str = ""
     linkedin_organization_id: str = ""  # digits, or "" for none
+    mail_domains: str = ""  # as typed: one per line or comma-separated; "" for none
 
 
 def get_issuer(session: Session) -> Issuer | None:
@@ -54,9 +56,11 @@ def save_issuer(
     """Create or update the issuer profile; a new logo replaces the old one.
 
     ``IssuingError`` (field ``linkedin_organization_id``) for a LinkedIn company id
-    that is not all digits or is too long.
+    that is not all digits or is too long; ``MailDomainInvalidError`` (field
+    ``mail_domains``) for an entry that is not a domain name.
     """
     details = _clean_issuer(details)
+    mail_domains = clean_mail_domains(details.mail_domains)
     linkedin_id = details.linkedin_organization_id.strip()
     if linkedin_id and not (linkedin_id.isascii() and linkedin_id.isdigit()):
         raise IssuingError("linkedin_id_digits", field="linkedin_organization_id")
@@ -78,6 +82,7 @@ def save_issuer(
     issuer.email = details.email
     issuer.description = details.description
     issuer.linkedin_organization_id = linkedin_id
+    issuer.mail_domains = mail_domains
     if image_sha256:
         issuer.image_sha256 = image_sha256
     session.flush()
@@ -98,6 +103,7 @@ def _clean_issuer(details: IssuerDetails) -> IssuerDetails:
             max_len=MAX_ISSUER_DESCRIPTION,
         ),
         linkedin_organization_id=details.linkedin_organization_id,
+        mail_domains=details.mail_domains,
     )
 
 

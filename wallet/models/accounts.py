@@ -31,6 +31,8 @@ class User(Base):
     # random (never the user id) and drawn the first time it is turned on
     profile_id: Mapped[str | None] = mapped_column(String(16), unique=True)
     is_profile_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "Later" on the wallet's graduation prompt: it stays away until the next term
+    graduation_prompt_postponed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     emails: Mapped[list[EmailAddress]] = relationship(

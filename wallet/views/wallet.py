@@ -16,7 +16,7 @@ from wallet.forms.accounts import message_for
 from wallet.forms.sharing import AcceptForm
 from wallet.i18n import pick
 from wallet.models import Award
-from wallet.services import badge_tools, badges
+from wallet.services import badge_tools, badges, graduation
 from wallet.services.errors import ServiceError
 from wallet.views.common import app_settings, show_accepted, signed_in_user
 
@@ -25,9 +25,14 @@ Page = str | tuple[str, int] | Response
 
 
 def _index(status: int = 200, error: str | None = None) -> tuple[str, int]:
-    contents = badges.wallet_contents(db.session(), signed_in_user(), app_settings().timezone)
+    session, user, timezone, now = db.session(), signed_in_user(), app_settings().timezone, utcnow()
     return render_template(
-        "wallet/index.html", contents=contents, form=ActionForm(), error=error, now=utcnow()
+        "wallet/index.html",
+        contents=badges.wallet_contents(session, user, timezone),
+        ask_personal_address=graduation.asks_for_personal_address(session, user, now, timezone),
+        form=ActionForm(),
+        error=error,
+        now=now,
     ), status
 
 
@@ -35,6 +40,17 @@ def _index(status: int = 200, error: str | None = None) -> tuple[str, int]:
 @login_required
 def index() -> Page:
     return _index()
+
+
+@bp.post("/graduation/later")
+@login_required
+def postpone_graduation_prompt() -> Page:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    graduation.postpone_graduation_prompt(db.session(), signed_in_user(), utcnow())
+    db.session.commit()
+    flash(_("We will ask again next term. You can add an address in account settings any time."))
+    return redirect(url_for("wallet.index"))
 
 
 def _post_text(award: Award) -> str:

@@ -132,3 +132,13 @@ def test_declined_badges_stay_declined(
     db_session.refresh(declined)
     assert declined.state == AwardState.DECLINED
     assert declined.user_id is None
+
+
+def test_the_account_page_links_to_deletion_once_at_its_end(
+    client: FlaskClient, student: User
+) -> None:
+    page = client.get("/account").text
+    head, _, body = page.partition("</head>")
+    assert "delete-heading" not in head  # not inside <title> or the stylesheet link
+    assert body.count('id="delete-heading"') == 1
+    assert body.index('id="delete-heading"') > body.index('id="language-heading"')

@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         auth,
         badge_tools,
         claim,
+        data_export,
         guards,
         public,
         share,
@@ -122,7 +123,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     )
 
     guards.init_app(app)  # its URL converters must be in place before the routes
-    for module in (auth, claim, wallet, badge_tools, public, share, share_images, admin):
+    modules = (auth, data_export, claim, wallet, badge_tools, public, share, share_images, admin)
+    for module in modules:
         app.register_blueprint(module.bp)
     if not settings.is_production:
         from wallet.views import dev

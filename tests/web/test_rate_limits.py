@@ -90,6 +90,11 @@ def _delete_account(client: FlaskClient, lang: str) -> Hit:
     return _form(client, "/account/delete", {"password": "wrong", "understood": "y"})
 
 
+def _export(client: FlaskClient, lang: str) -> Hit:
+    _logged_in(client, lang)
+    return _form(client, "/account/export", {}, page="/account")
+
+
 def _claim(client: FlaskClient, lang: str) -> Hit:
     _award, raw = make_claim()
     return lambda: client.get(f"/claim/{raw}")
@@ -143,6 +148,7 @@ TARGETS: dict[str, Callable[[FlaskClient, str], Hit]] = {
     "auth.reset_password": _reset,
     "auth.add_email": _add_email,
     "auth.delete_account": _delete_account,
+    "data_export.download_data": _export,
     "claim.start": _claim,
     "claim.terms": _terms,
     "claim.register": _register,

@@ -53,6 +53,10 @@ MESSAGES = {
     "award_revoked": _l("The issuer has withdrawn this badge, so it can no longer be accepted."),
     "award_decided": _l("You have already accepted or declined this badge."),
     "terms_not_accepted": _l("Please read and agree to the terms of use first."),
+    "export_too_large": _l(
+        "Your data is too large for one file (more than %(max_mb)s MB). "
+        "Please ask the programme office for a copy."
+    ),
     "invalid": _l("Please check this value."),
     **forms.TEXT_MESSAGES,
 }

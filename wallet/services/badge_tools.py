@@ -132,9 +132,15 @@ _NOT_IN_FILENAMES = re.compile(
 )
 
 
+def file_stem(name: str) -> str:
+    """``name`` as the stem of a file name on any system: no path separators or
+    characters Windows refuses, no controls or bidi formatting, not ``..``; Japanese
+    stays. At most 60 characters; ``openbadge`` when nothing is left."""
+    return " ".join(_NOT_IN_FILENAMES.sub(" ", name).split())[:60].strip(" .") or "openbadge"
+
+
 def _filename(name: str, extension: str) -> str:
-    stem = " ".join(_NOT_IN_FILENAMES.sub(" ", name).split())[:60].strip(" .") or "openbadge"
-    return f"{stem}.{extension}"
+    return f"{file_stem(name)}.{extension}"
 
 
 def bake_award(session: Session, user: User, award_id: int, base_url: str, fmt: str) -> BakedBadge:
@@ -148,6 +154,12 @@ def bake_award(session: Session, user: User, award_id: int, base_url: str, fmt: 
     award = get_shareable_award(session, user, award_id)
     if fmt not in baked_formats(session, award.badge_class):
         raise NotFoundError()
+    return bake(session, award, base_url, fmt)
+
+
+def bake(session: Session, award: Award, base_url: str, fmt: str) -> BakedBadge:
+    """``award`` baked as ``fmt`` (one of its ``baked_formats``), whoever asks: the
+    caller has checked that the badge is theirs and not revoked."""
     image = get_blob(session, award.badge_class.image_sha256)
     data = image.data
     if BAKED_TYPES[fmt] != image.content_type:  # a PNG of an SVG badge

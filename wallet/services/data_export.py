@@ -83,7 +83,7 @@ class ExportContext:
 
     @property
     def locale(self) -> str:
-        return self.user.locale if self.user.locale in README_TEXTS else "en"
+        return self.user.locale if self.user.locale in README_TEXTS else "ja"
 
     def text(self, key: str, **values: object) -> str:
         return README_TEXTS[self.locale][key].format(**values)
@@ -219,7 +219,7 @@ def _exported_awards(session: Session, user: User) -> list[Award]:
             .options(joinedload(Award.badge_class).joinedload(BadgeClass.issuer))
             .where(Award.user_id == user.id, Award.state.in_(EXPORTED_STATES))
             .order_by(Award.accepted_at, Award.id)
-        ).unique()
+        )
     )
 
 

@@ -1,5 +1,6 @@
 """The student's wallet: badges received, pending and not yet accepted; accept and decline;
-one badge's page with its share panel (the tools behind it: ``views/badge_tools.py``)."""
+one badge's page with its share panel (the tools behind it: ``views/badge_tools.py``); the
+request for a personal address before graduation and its "Later"."""
 
 from __future__ import annotations
 

@@ -38,3 +38,5 @@ def test_demo_data_prints_a_student_login_and_her_public_badge(
         {"email": "hanako@demo.shizuoka.ac.jp", "password": DEMO_STUDENT_PASSWORD},
     )
     assert login.status_code == 302
+    # her addresses are all the demo university's: the wallet asks for a personal one
+    assert "卒業後もバッジを持ち続けるために" in client.get("/wallet").text

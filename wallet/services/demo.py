@@ -156,6 +156,8 @@ def load_demo_data(
                 url="https://www.shizuoka.ac.jp/",
                 email="openbadge@demo.shizuoka.ac.jp",
                 description="国立大学法人 静岡大学",
+                # the demo students' addresses: the wallet asks them for a personal one
+                mail_domains="demo.shizuoka.ac.jp",
             ),
             logo=draw_logo(),
             max_image_bytes=MAX_IMAGE,

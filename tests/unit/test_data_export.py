@@ -17,7 +17,6 @@ from wallet.services import data_export
 from wallet.services.data_export import (
     SECTIONS,
     ExportContext,
-    ExportFile,
     ExportSection,
     ExportTooLargeError,
     export_data,
@@ -51,7 +50,7 @@ def test_one_more_section_is_one_more_builder(db_session: Session) -> None:
     """The seam imported badges will use: a builder writing under ``imported/``."""
 
     def imported_section(context: ExportContext) -> ExportSection:
-        files = [ExportFile("imported/001 外部のバッジ.json", b"{}")]
+        files = [context.file("imported/001 外部のバッジ.json", b"{}")]
         return ExportSection(files, f"imported/ ({context.locale})")
 
     export = export_data(
@@ -67,11 +66,36 @@ def test_one_more_section_is_one_more_builder(db_session: Session) -> None:
     assert "imported/ (ja)" in archive.read("README.txt").decode("utf-8-sig")
 
 
-def test_the_size_is_bounded(db_session: Session) -> None:
+def test_the_size_is_bounded_as_the_files_are_made(db_session: Session) -> None:
     user = _student(db_session)
+    built: list[str] = []
+
+    def big_section(context: ExportContext) -> ExportSection:
+        files = []
+        for n in range(10):
+            files.append(context.file(f"big/{n}.bin", bytes(1000)))
+            built.append(f"big/{n}.bin")
+        return ExportSection(files, "big/")
+
     with pytest.raises(ExportTooLargeError):
-        export_data(db_session, user, BASE_URL, NOW, "Asia/Tokyo", max_bytes=2000)
+        export_data(
+            db_session, user, BASE_URL, NOW, "Asia/Tokyo", sections=(big_section,), max_bytes=3500
+        )
+    assert len(built) == 3  # the fourth file passed the bound: nothing more was made
     assert export_data(db_session, user, BASE_URL, NOW, "Asia/Tokyo").data
+
+
+@pytest.mark.parametrize(
+    "path", ["../evil.json", "/etc/passwd", "badges/../../x", "a\\b", "C:x", "badges//x", "."]
+)
+def test_a_builder_cannot_write_outside_the_archive(db_session: Session, path: str) -> None:
+    def careless(context: ExportContext) -> ExportSection:
+        return ExportSection([context.file(path, b"x")], "")
+
+    with pytest.raises(ValueError, match="unsafe path"):
+        export_data(
+            db_session, _student(db_session), BASE_URL, NOW, "Asia/Tokyo", sections=(careless,)
+        )
 
 
 def test_exporting_changes_nothing(db_session: Session) -> None:

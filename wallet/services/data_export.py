@@ -24,8 +24,10 @@ What is in it (the README says the same to the student):
 File names come from badge names through ``badge_tools.file_stem`` (no separators,
 no ``..``, Japanese kept) behind a running number, so two badges of one name never
 collide and no name reaches outside its folder. The archive is built in memory and
-refused past ``MAX_EXPORT_BYTES`` of content (``ExportTooLargeError``); badge images
-are at most a few hundred KB each, so that is a wallet of well over a hundred badges.
+refused past ``MAX_EXPORT_BYTES`` of content (``ExportTooLargeError``, raised as soon as the files
+made pass it: builders make them with ``ExportContext.file``, which counts); badge
+images are at most a few hundred KB each, so that is a wallet of well over a hundred
+badges.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from wallet.services.badge_tools import bake, baked_formats, file_stem
 from wallet.services.errors import ServiceError
 
 MAX_EXPORT_BYTES = 64 * 1024 * 1024
+_MB = 1024 * 1024
 # every accepted badge: pending and issued, revoked ones included (``revoked_at``)
 EXPORTED_STATES = (AwardState.PENDING, AwardState.ISSUED)
 
@@ -79,7 +82,17 @@ class ExportContext:
     base_url: str
     now: datetime
     timezone: str
+    max_bytes: int = MAX_EXPORT_BYTES
     awards: list[Award] = field(default_factory=list)  # the exported badges, oldest first
+    used_bytes: int = 0
+
+    def file(self, path: str, data: bytes) -> ExportFile:
+        """A file of the archive, counted against the size bound as it is made, so a
+        wallet too large is refused before the rest of it is built."""
+        self.used_bytes += len(data)
+        if self.used_bytes > self.max_bytes:
+            raise ExportTooLargeError(max_mb=self.max_bytes // _MB)
+        return ExportFile(path, data)
 
     @property
     def locale(self) -> str:
@@ -136,7 +149,7 @@ def account_section(context: ExportContext) -> ExportSection:
         "public_profile": _profile(context),
         "exported_at": _iso(context.now),
     }
-    return ExportSection([ExportFile("account.json", _json(account))], context.text("account"))
+    return ExportSection([context.file("account.json", _json(account))], context.text("account"))
 
 
 def _profile(context: ExportContext) -> dict[str, object]:
@@ -150,11 +163,12 @@ def badges_section(context: ExportContext) -> ExportSection:
     files: list[ExportFile] = []
     for number, award in enumerate(context.awards, start=1):
         stem = _badge_stem(number, award)
-        files.append(ExportFile(f"{stem}.json", _json(_badge_record(session, award, base_url))))
+        record = _badge_record(session, award, base_url)
+        files.append(context.file(f"{stem}.json", _json(record)))
         if award.is_revoked:
             continue  # a revoked badge no longer verifies: its record says why
         for fmt in baked_formats(session, award.badge_class):
-            files.append(ExportFile(f"{stem}.{fmt}", bake(session, award, base_url, fmt).data))
+            files.append(context.file(f"{stem}.{fmt}", bake(session, award, base_url, fmt).data))
     return ExportSection(files, context.text("badges", count=len(context.awards)))
 
 
@@ -200,7 +214,7 @@ def share_settings_section(context: ExportContext) -> ExportSection:
     ]
     settings = {"public_profile": _profile(context), "badges": badges}
     return ExportSection(
-        [ExportFile("share_settings.json", _json(settings))], context.text("share_settings")
+        [context.file("share_settings.json", _json(settings))], context.text("share_settings")
     )
 
 
@@ -236,14 +250,14 @@ def export_data(
     """Everything of ``user``'s as one ZIP file (see the module); ``ExportTooLargeError``
     when the files come to more than ``max_bytes`` (``MAX_EXPORT_BYTES``). Nothing of
     the account changes."""
-    max_bytes = MAX_EXPORT_BYTES if max_bytes is None else max_bytes
-    context = ExportContext(session, user, base_url, now, timezone)
+    limit = MAX_EXPORT_BYTES if max_bytes is None else max_bytes
+    context = ExportContext(session, user, base_url, now, timezone, max_bytes=limit)
     context.awards = _exported_awards(session, user)
     built = [build(context) for build in sections]
-    files = [ExportFile("README.txt", _readme(context, built))]
+    files = [context.file("README.txt", _readme(context, built))]
     files += [file for section in built for file in section.files]
-    if sum(len(file.data) for file in files) > max_bytes:
-        raise ExportTooLargeError(max_mb=max_bytes // (1024 * 1024))
+    for file in files:
+        _check_path(file.path)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for file in files:
@@ -254,6 +268,15 @@ def export_data(
             archive.writestr(info, file.data)
     day = now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
     return DataExport(buffer.getvalue(), f"openbadge-wallet-{day}.zip")
+
+
+def _check_path(path: str) -> None:
+    """A section's path stays inside the archive when unzipped (a builder's bug, not the
+    student's input: badge names reach paths only through ``file_stem``)."""
+    parts = path.split("/")
+    unsafe = path.startswith("/") or "\\" in path or ":" in path or not all(parts)
+    if unsafe or any(part in {".", ".."} for part in parts):
+        raise ValueError(f"unsafe path in the export: {path!r}")
 
 
 def _local(now: datetime, timezone: str) -> tuple[int, int, int, int, int, int]:

@@ -118,11 +118,12 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         public,
         share,
         share_images,
+        verify,
         wallet,
     )
 
     guards.init_app(app)  # its URL converters must be in place before the routes
-    for module in (auth, claim, wallet, badge_tools, public, share, share_images, admin):
+    for module in (auth, claim, wallet, badge_tools, public, share, share_images, verify, admin):
         app.register_blueprint(module.bp)
     if not settings.is_production:
         from wallet.views import dev

@@ -16,7 +16,8 @@ Rows, each ``-n`` requests, p50 / p95 / mean:
 - **library + safe fetcher**: ``verify_hosted`` through the safe fetcher, no Flask;
 - **/verify, first check**: ``GET /verify?url=<assertion>`` through the verifier app's
   test client, the result cache emptied before each request: fetch, verify, draw the page;
-- **/verify, repeat**: the same inside the cache window (60 s): no fetch.
+- **/verify, repeat**: the same inside the cache window (60 s): no fetch;
+- **/verify, the empty form**: the page with no check, for what drawing it costs.
 
 Targets (issue 10): first check p50 under 50 ms; a repeat under 5 ms.
 """
@@ -162,6 +163,9 @@ def main() -> None:
             assert response.status_code == 200, response.status_code
             assert 'class="verdict verdict-valid"' in response.text
 
+        def blank() -> None:
+            assert client.get("/verify").status_code == 200
+
         def repeat() -> None:
             response = client.get("/verify", query_string={"url": url})
             assert response.status_code == 200, response.status_code
@@ -182,6 +186,7 @@ def main() -> None:
         ]
         first_check()
         rows.append(_row("/verify, repeat inside the cache window", _timed(repeat, args.number)))
+        rows.append(_row("/verify, the empty form (drawing the page)", _timed(blank, args.number)))
     finally:
         os.killpg(issuer.pid, signal.SIGTERM)
         issuer.wait(15)

@@ -514,3 +514,13 @@ def test_a_fetch_error_of_a_fetcher_without_codes_is_still_explained(
     response = check_url(client, "https://elsewhere.example/a")
     assert response.status_code == 400
     assert "could not be reached" in field_error(response.text)
+
+
+def test_an_address_pasted_in_the_text_box_is_checked_and_answered_there(
+    client: FlaskClient, issuer: RemoteIssuer
+) -> None:
+    assert "Valid badge" in verdict_block(post(client, "text", text=issuer.hosted("1").id).text)
+    response = post(client, "text", text=issuer.url("/assertions/missing"))
+    assert response.status_code == 400
+    assert field_error(response.text) == "Nothing was found at this address."
+    assert 'id="text-error"' in response.text

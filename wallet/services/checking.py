@@ -120,8 +120,7 @@ def check_badge(
         return cached
     fetcher = RoutingFetcher(SiteFetcher(session, base_url), remote)
     report = verify_any(data, fetcher, now=now)
-    field = "url" if isinstance(data, str) and data.startswith(("http://", "https://")) else kind
-    checked = _checked(report, now, field)
+    checked = _checked(report, now, kind)
     if cache is not None:
         expires = checked.verdict.expires_at
         changes = [expires] if expires is not None and expires > now else []
@@ -136,7 +135,7 @@ def _read_input(
         return _read_image(given)
     text = given.strip()
     if text.startswith(("http://", "https://")) or kind == "url":
-        return _read_url(session, text, base_url)
+        return _read_url(session, text, base_url, kind)
     if signing.is_jws(text):
         return text
     try:
@@ -146,10 +145,10 @@ def _read_input(
     return text
 
 
-def _read_url(session: Session, url: str, base_url: str) -> str:
+def _read_url(session: Session, url: str, base_url: str, field: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
-        raise CheckInputError("bad_url", field="url")
+        raise CheckInputError("bad_url", field=field)
     share_prefix = base_url.rstrip("/") + "/b/"
     if url.startswith(share_prefix):
         share_id = url[len(share_prefix) :].split("?", 1)[0].split("#", 1)[0].rstrip("/")
@@ -157,7 +156,7 @@ def _read_url(session: Session, url: str, base_url: str) -> str:
             award = sharing.find_shared_award(session, share_id, None)
         except NotFoundError:
             # private or unknown: the same answer as an address with nothing there
-            raise CheckInputError("http_404", field="url") from None
+            raise CheckInputError("http_404", field=field) from None
         return urls.assertion(base_url, award.public_id)
     return url
 

@@ -11,6 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
@@ -524,3 +525,14 @@ def test_an_address_pasted_in_the_text_box_is_checked_and_answered_there(
     assert response.status_code == 400
     assert field_error(response.text) == "Nothing was found at this address."
     assert 'id="text-error"' in response.text
+
+
+def test_another_issuers_texts_are_escaped(client: FlaskClient, issuer: RemoteIssuer) -> None:
+    hostile = "<script>alert(1)</script>\u202e"
+    issuer.badge = replace(issuer.badge, name=hostile, description=hostile)
+    issuer.issuer = replace(issuer.issuer, name=hostile, url="javascript:alert(1)")
+    issuer.publish(issuer.badge, issuer.issuer)
+    page = check_url(client, issuer.hosted("1").id).text
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="javascript:' not in page

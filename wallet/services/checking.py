@@ -149,7 +149,7 @@ def _read_url(session: Session, url: str, base_url: str, field: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
         raise CheckInputError("bad_url", field=field)
-    share_prefix = base_url.rstrip("/") + "/b/"
+    share_prefix = urls.shares_prefix(base_url)
     if url.startswith(share_prefix):
         share_id = url[len(share_prefix) :].split("?", 1)[0].split("#", 1)[0].rstrip("/")
         try:

@@ -119,11 +119,23 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         public,
         share,
         share_images,
+        verify,
         wallet,
     )
 
     guards.init_app(app)  # its URL converters must be in place before the routes
-    modules = (auth, data_export, claim, wallet, badge_tools, public, share, share_images, admin)
+    modules = (
+        auth,
+        data_export,
+        claim,
+        wallet,
+        badge_tools,
+        public,
+        share,
+        share_images,
+        verify,
+        admin,
+    )
     for module in modules:
         app.register_blueprint(module.bp)
     if not settings.is_production:

@@ -55,6 +55,11 @@ def share(base_url: str, share_id: str) -> str:
     return _join(base_url, "b", share_id)
 
 
+def shares_prefix(base_url: str) -> str:
+    """What every share page's address starts with (the verify page reads share links)."""
+    return _join(base_url, "b") + "/"
+
+
 def share_linkedin(base_url: str, share_id: str) -> str:
     """The short redirect to LinkedIn's "Add to profile"."""
     return _join(base_url, "b", share_id, "linkedin")

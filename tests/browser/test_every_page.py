@@ -450,6 +450,20 @@ VISITS: list[Visit] = [
     *(Visit("share.show_share", f"share page: {state}", _goto(_shared(state))) for state in SHARED),
     Visit("share.show_share", "share page: unknown", _goto(lambda w: "/b/nope1234")),
     Visit("share.show_profile", "public profile", _goto(lambda w: f"/u/{w.profile_id}")),
+    Visit("verify.check", "verify", _goto(lambda w: "/verify")),
+    *(
+        Visit(
+            "verify.check",
+            f"verify: share link, {state}",
+            lambda p, w, b, r, lang, s=state: p.goto(f"{b}/verify?url={b}/b/{w.shares[s]}"),
+        )
+        for state in ("issued", "revoked")
+    ),
+    Visit(
+        "verify.check",
+        "verify: internal address",
+        _goto(lambda w: "/verify?url=http://10.0.0.1/assertion"),
+    ),
     Visit("admin.index", "office", _goto(lambda w: "/admin/")),
     Visit("admin.edit_issuer", "issuer", _goto(lambda w: "/admin/issuer")),
     Visit("admin.new_badge_class", "new badge", _goto(lambda w: "/admin/badges/new")),

@@ -72,6 +72,10 @@ def test_parts_are_percent_encoded() -> None:
     assert urls.claim(BASE, "a/b?c") == f"{BASE}/claim/a%2Fb%3Fc"
 
 
+def test_every_share_page_starts_with_the_shares_prefix() -> None:
+    assert urls.share(BASE, "Ab-_12cd") == urls.shares_prefix(BASE) + "Ab-_12cd"
+
+
 def test_every_assertion_starts_with_the_verification_prefix() -> None:
     assert urls.assertion(BASE, "as1").startswith(urls.assertions_prefix(BASE))
 

@@ -141,6 +141,11 @@ def _wallet_decision(action: str) -> Callable[[FlaskClient, str], Hit]:
     return setup
 
 
+def _verify(client: FlaskClient, lang: str) -> Hit:
+    # an address that is refused before anything is fetched: still counted
+    return lambda: client.get("/verify", query_string={"url": "http://10.0.0.1/badge"})
+
+
 TARGETS: dict[str, Callable[[FlaskClient, str], Hit]] = {
     "auth.login": _login,
     "auth.resend_activation": _activation_resend,
@@ -158,6 +163,7 @@ TARGETS: dict[str, Callable[[FlaskClient, str], Hit]] = {
     "claim.undo_add_email": _claim_undo,
     "wallet.accept": _wallet_decision("accept"),
     "wallet.decline": _wallet_decision("decline"),
+    "verify.check": _verify,
 }
 # the design's list: these must stay limited
 MUST_BE_LIMITED = {

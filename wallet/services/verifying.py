@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Generic, Literal, Protocol, TypeVar
 from urllib.parse import unquote
 
 from sqlalchemy.orm import Session
@@ -45,6 +45,8 @@ CheckStatus = Literal["pass", "fail", "warn", "wait"]
 # Codes about the input itself (``input.recognised``, ``image.extracted``) are not
 # listed: they say what was handed in, not whether the badge is genuine.
 CHECK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # a format with no verifier yet (registry.verify_any): its detail names the format
+    ("format", ("format.supported",)),
     ("issuer", ("issuer.fetched", "issuer.parsed", "issuer.id_matches", "issuer.id_valid")),
     (
         "record",
@@ -87,11 +89,14 @@ VERDICT_TTL = timedelta(seconds=60)
 @dataclass(frozen=True)
 class VerdictCheck:
     """One line of the verdict: ``code`` names the check (see ``CHECK_GROUPS``);
-    ``detail`` is the library's technical account of failures and warnings."""
+    ``detail`` is the library's technical account of failures and warnings; ``cause``
+    why a document behind it could not be fetched (``Check.cause``: ``blocked_address``,
+    ``http_404``...), for a page to say in the reader's language."""
 
     code: str
     status: CheckStatus
     detail: str = ""
+    cause: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,8 +149,10 @@ def verdict_from_report(report: Report, now: datetime) -> Verdict:
     for name, codes in CHECK_GROUPS:
         outcome = _group_status(report, codes)
         if outcome is not None:
-            details = [c.detail for c in report.checks if c.code in codes and c.status != "pass"]
-            checks.append(VerdictCheck(name, outcome, "; ".join(d for d in details if d)))
+            failing = [c for c in report.checks if c.code in codes and c.status != "pass"]
+            detail = "; ".join(c.detail for c in failing if c.detail)
+            cause = next((c.cause for c in failing if c.cause), "")
+            checks.append(VerdictCheck(name, outcome, detail, cause))
     failed = {check.code for check in report.failures}
     expires_at = report.assertion.expires if report.assertion else None
     status: VerdictStatus
@@ -226,37 +233,45 @@ def _not_found(url: str) -> FetchResult:
 # -- the verdict on one of our awards --------------------------------------------------
 
 
-class VerdictCache:
-    """Verdicts kept in this process, each until ``ttl`` has passed or a moment that
+class _Dated(Protocol):
+    @property
+    def checked_at(self) -> datetime: ...
+
+
+T = TypeVar("T", bound=_Dated)
+
+
+class TimedCache(Generic[T]):
+    """Results kept in this process, each until ``ttl`` has passed or a moment that
     changes it (an expiry, an anchoring run) comes, whichever is first.
 
-    Keys name everything a verdict depends on (``award_key``), so a revocation or a
-    completed anchoring is a new key and shows at once; the time limit bounds how
-    old "checked at" can be. A process-local dict is enough: each process verifies
-    a badge at most once a minute, and nothing else has to be running.
+    Keys name everything a result depends on, so a change is a new key and shows at
+    once; the time limit bounds how old "checked at" can be. A process-local dict is
+    enough: each process checks a badge at most once a minute, and nothing else has to
+    be running.
     """
 
     def __init__(self, ttl: timedelta = VERDICT_TTL, size: int = 4096) -> None:
         self.ttl = ttl
         self.size = size
-        self._entries: OrderedDict[str, tuple[datetime, Verdict]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[datetime, T]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str, now: datetime) -> Verdict | None:
+    def get(self, key: str, now: datetime) -> T | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            until, verdict = entry
-            if not verdict.checked_at <= now < until:
+            until, value = entry
+            if not value.checked_at <= now < until:
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)
-            return verdict
+            return value
 
-    def put(self, key: str, verdict: Verdict, until: datetime) -> None:
+    def put(self, key: str, value: T, until: datetime) -> None:
         with self._lock:
-            self._entries[key] = (until, verdict)
+            self._entries[key] = (until, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
@@ -264,6 +279,11 @@ class VerdictCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+class VerdictCache(TimedCache[Verdict]):
+    """Verdicts on our awards, keyed by ``award_key``: a revocation or a completed
+    anchoring is a new key and shows at once."""
 
 
 def award_key(award: Award, base_url: str) -> str:

@@ -16,6 +16,8 @@ from wallet.config import Settings
 from wallet.db import utcnow
 from wallet.extensions import db, login_manager
 from wallet.models import Award, LoginSession, User
+from wallet.openbadges.fetching import Fetcher
+from wallet.safe_fetch import fetcher_for
 from wallet.services import login_sessions
 
 
@@ -136,3 +138,13 @@ def init_login_sessions(app: Flask) -> None:
         address = request.remote_addr or ""
         if login_sessions.touch_session(db.session(), g.login_session, address, utcnow()):
             db.session.commit()
+
+
+def remote_fetcher() -> Fetcher:
+    """The fetcher for addresses someone typed or a badge names: the app's safe fetcher
+    (docs/fetching.md), built once per app. Tests and benchmarks put one in
+    ``app.extensions["wallet.fetcher"]`` that reaches their loopback issuer."""
+    fetcher = current_app.extensions.get("wallet.fetcher")
+    if fetcher is None:
+        fetcher = current_app.extensions["wallet.fetcher"] = fetcher_for(app_settings())
+    return cast(Fetcher, fetcher)

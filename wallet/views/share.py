@@ -60,7 +60,6 @@ def show_share(share_id: str) -> Response:
                 verdict=shared.verdict,
                 share_url=urls.share(settings.base_url, share_id),
                 preview_url=urls.share_preview_image(settings.base_url, share_id, locale),
-                assertion_url=urls.assertion(settings.base_url, shared.award.public_id),
             ),
         )
 

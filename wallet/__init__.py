@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         badge_tools,
         claim,
         guards,
+        importing,
         public,
         share,
         share_images,
@@ -122,7 +123,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     )
 
     guards.init_app(app)  # its URL converters must be in place before the routes
-    for module in (auth, claim, wallet, badge_tools, public, share, share_images, admin):
+    for module in (auth, claim, wallet, importing, badge_tools, public, share, share_images, admin):
         app.register_blueprint(module.bp)
     if not settings.is_production:
         from wallet.views import dev

@@ -6,6 +6,7 @@ test follows a changed number; an endpoint that gains a limit must be added here
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from flask_limiter.util import get_qualified_name
 from werkzeug.test import TestResponse
 
 from tests.accounts_support import STRONG, agree_terms, log_in, make_claim
-from tests.factories import PASSWORD, AwardFactory, UserFactory
+from tests.factories import PASSWORD, AwardFactory, UserFactory, png_bytes
 from tests.helpers import csrf_token
 from wallet.extensions import limiter
 
@@ -136,6 +137,21 @@ def _wallet_decision(action: str) -> Callable[[FlaskClient, str], Hit]:
     return setup
 
 
+def _import_url(client: FlaskClient, lang: str) -> Hit:
+    _logged_in(client, lang)  # an internal address: refused before any connection, counted
+    return _form(client, "/wallet/import/url", {"url": "http://10.0.0.1/"}, page="/wallet/import")
+
+
+def _import_image(client: FlaskClient, lang: str) -> Hit:
+    _logged_in(client, lang)
+    token = csrf_token(client, "/wallet/import")
+    return lambda: client.post(  # an image with no badge: 422, still counted
+        "/wallet/import/image",
+        data={"image": (io.BytesIO(png_bytes()), "badge.png"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+
+
 TARGETS: dict[str, Callable[[FlaskClient, str], Hit]] = {
     "auth.login": _login,
     "auth.resend_activation": _activation_resend,
@@ -152,6 +168,8 @@ TARGETS: dict[str, Callable[[FlaskClient, str], Hit]] = {
     "claim.undo_add_email": _claim_undo,
     "wallet.accept": _wallet_decision("accept"),
     "wallet.decline": _wallet_decision("decline"),
+    "importing.import_url": _import_url,
+    "importing.import_image": _import_image,
 }
 # the design's list: these must stay limited
 MUST_BE_LIMITED = {

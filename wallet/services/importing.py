@@ -51,6 +51,8 @@ from wallet.services.verifying import CHECK_GROUPS, Verdict, VerdictCheck
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # as much as the safe fetcher reads
 MAX_URL_LENGTH = 2048
 IMAGE_TYPES = {ImportSource.PNG: "image/png", ImportSource.SVG: "image/svg+xml"}
+# raise when the imported badge's share page changes what it shows (its ETag)
+PAGE_VERSION = "1"
 # a re-check is due this long after the last one (jobs.reverify_imported_badges)
 RECHECK_AFTER = timedelta(days=1)
 
@@ -510,6 +512,33 @@ def shared_import(session: Session, share_id: str, viewer: User | None) -> Share
         stored_verdict(imported),
         is_owner=viewer is not None and viewer.id == imported.user_id,
     )
+
+
+def shared_import_etag(shared: SharedImport, locale: str) -> str:
+    """An ETag over what the page shows a stranger (the badge, its holder's name, the
+    verdict and when it was reached: a re-check changes the page)."""
+    imported = shared.imported
+    facts = [
+        "import",
+        PAGE_VERSION,
+        locale,
+        imported.share_id,
+        imported.is_public,
+        imported.user.name,
+        imported.badge_name,
+        imported.issuer_name,
+        imported.issuer_url,
+        imported.description,
+        imported.criteria_text,
+        imported.criteria_url,
+        imported.image_sha256,
+        imported.issued_on.isoformat(),
+        imported.expires_at.isoformat() if imported.expires_at else "",
+        shared.verdict.fingerprint(),
+        shared.verdict.checked_at.isoformat(),
+    ]
+    text = "\x1f".join(str(fact) for fact in facts)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def public_imports(session: Session, user: User) -> list[ImportedBadge]:

@@ -16,7 +16,7 @@ from wallet.forms.accounts import message_for
 from wallet.forms.sharing import AcceptForm
 from wallet.i18n import pick
 from wallet.models import Award
-from wallet.services import badge_tools, badges
+from wallet.services import badge_tools, badges, importing
 from wallet.services.errors import ServiceError
 from wallet.views.common import app_settings, show_accepted, signed_in_user
 
@@ -25,9 +25,15 @@ Page = str | tuple[str, int] | Response
 
 
 def _index(status: int = 200, error: str | None = None) -> tuple[str, int]:
-    contents = badges.wallet_contents(db.session(), signed_in_user(), app_settings().timezone)
+    session, user = db.session(), signed_in_user()
+    contents = badges.wallet_contents(session, user, app_settings().timezone)
     return render_template(
-        "wallet/index.html", contents=contents, form=ActionForm(), error=error, now=utcnow()
+        "wallet/index.html",
+        contents=contents,
+        imported=importing.imported_badges(session, user),
+        form=ActionForm(),
+        error=error,
+        now=utcnow(),
     ), status
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wallet import urls
-from wallet.models import Award, Blob, RenderedImage
+from wallet.models import Award, Blob, ImportedBadge, RenderedImage
 from wallet.services.errors import NotFoundError
 from wallet.services.share_images.badge import render_raster, render_signature
 from wallet.services.share_images.og import OgCard, render_og
@@ -107,8 +107,10 @@ def preview_state(award: Award, now: datetime) -> str:
     return ""
 
 
-def share_qr(session: Session, award: Award, *, base_url: str, as_svg: bool) -> DrawnImage:
-    """The QR code of the badge's share URL, as a 300 dpi PNG or as an SVG."""
+def share_qr(
+    session: Session, award: Award | ImportedBadge, *, base_url: str, as_svg: bool
+) -> DrawnImage:
+    """The QR code of the badge's share URL (ours or imported), as a 300 dpi PNG or as an SVG."""
     url = urls.share(base_url, award.share_id)
     if as_svg:
         return _draw_once(session, "qr-svg", {"url": url}, lambda: render_qr_svg(url))

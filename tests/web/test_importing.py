@@ -242,7 +242,7 @@ def test_a_private_import_is_not_found_for_anyone_but_its_owner(
     assert owner_view.status_code == 200
     assert "A private badge: only you can see this page." in owner_view.get_data(as_text=True)
     stranger = app.test_client()
-    for path in (share, f"{share}/qr.png", f"{share}/qr.svg"):
+    for path in (share, f"{share}/qr.png", f"{share}/qr.svg", f"{share}/og.png"):
         assert stranger.get(path).status_code == 404
     other = app.test_client()
     log_in(other, UserFactory())
@@ -274,6 +274,10 @@ def test_a_public_import_is_shared_naming_its_real_issuer(
     assert "静岡大学" not in page
     assert stranger.get(f"/b/{imported.share_id}/qr.svg").status_code == 200
     assert stranger.get(f"/b/{imported.share_id}/qr.png").status_code == 200
+    preview = stranger.get(f"/b/{imported.share_id}/og.png?lang=en")
+    assert preview.status_code == 200
+    assert preview.mimetype == "image/png"
+    assert f'content="http://wallet.test/b/{imported.share_id}/og.png?lang=en"' in page
     ja = stranger.get(f"/b/{imported.share_id}", headers=JA).get_data(as_text=True)
     assert f"{ISSUER_NAME} が 静岡 花子 さんに発行" in unescape(ja)
 

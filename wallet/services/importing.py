@@ -14,9 +14,8 @@ address of ours is never fetched; its award is looked up instead).
 What is kept: the documents as received (assertion, badge class, issuer; a signed
 badge's JWS; an uploaded image byte for byte), the names and dates read from them,
 the badge image checked like an upload, and the verdict of the last check, which
-``reverify_due`` refreshes (``jobs.reverify_imported_badges``). An imported badge
-is private until its owner makes it public; then ``/b/<share_id>`` shows it with that
-stored verdict, naming its real issuer.
+``reverify_due`` refreshes (``jobs.reverify_imported_badges``). What the student does
+with an imported badge, and what strangers see of it: ``services/imported_badges.py``.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import base64
 import binascii
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -43,7 +41,7 @@ from wallet.openbadges.report import Report
 from wallet.openbadges.v2 import Assertion, BadgeClass, Profile, image_url
 from wallet.services import verifying
 from wallet.services.blobs import put_blob
-from wallet.services.errors import ImageRejectedError, NotFoundError, ServiceError
+from wallet.services.errors import ImageRejectedError, ServiceError
 from wallet.services.images import check_image
 from wallet.services.issuing import new_share_ids
 from wallet.services.verifying import CHECK_GROUPS, Verdict, VerdictCheck
@@ -51,8 +49,6 @@ from wallet.services.verifying import CHECK_GROUPS, Verdict, VerdictCheck
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # as much as the safe fetcher reads
 MAX_URL_LENGTH = 2048
 IMAGE_TYPES = {ImportSource.PNG: "image/png", ImportSource.SVG: "image/svg+xml"}
-# raise when the imported badge's share page changes what it shows (its ETag)
-PAGE_VERSION = "1"
 # a re-check is due this long after the last one (jobs.reverify_imported_badges)
 RECHECK_AFTER = timedelta(days=1)
 
@@ -430,127 +426,3 @@ def reverify_due(
     for imported in due:
         reverify(session, imported, fetcher, base_url=base_url, now=now)
     return len(due)
-
-
-# -- the student's imported badges ------------------------------------------------------
-
-
-def imported_badges(session: Session, user: User) -> list[ImportedBadge]:
-    """``user``'s imported badges, newest import first."""
-    return list(
-        session.scalars(
-            select(ImportedBadge)
-            .where(ImportedBadge.user_id == user.id)
-            .order_by(ImportedBadge.created_at.desc(), ImportedBadge.id.desc())
-        )
-    )
-
-
-def get_imported_badge(session: Session, user: User, imported_id: int) -> ImportedBadge:
-    """One of ``user``'s imported badges; ``NotFoundError`` for anyone else's."""
-    imported = session.scalar(
-        select(ImportedBadge).where(
-            ImportedBadge.id == imported_id, ImportedBadge.user_id == user.id
-        )
-    )
-    if imported is None:
-        raise NotFoundError()
-    return imported
-
-
-def set_import_visibility(
-    session: Session, user: User, imported_id: int, public: bool
-) -> ImportedBadge:
-    """Make one of ``user``'s imported badges public or private (at once, everywhere)."""
-    imported = get_imported_badge(session, user, imported_id)
-    imported.is_public = public
-    session.flush()
-    return imported
-
-
-def delete_imported_badge(session: Session, user: User, imported_id: int) -> None:
-    """Remove an imported badge from ``user``'s wallet: its share page, QR code and
-    profile entry are "not found" from now on. The issuer's badge is untouched."""
-    session.delete(get_imported_badge(session, user, imported_id))
-    session.flush()
-
-
-# -- what strangers see -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SharedImport:
-    """What ``/b/<share_id>`` shows for an imported badge: the verdict of its last check."""
-
-    imported: ImportedBadge
-    verdict: Verdict
-    is_owner: bool
-
-    @property
-    def is_private(self) -> bool:
-        return not self.imported.is_public
-
-
-def find_shared_import(session: Session, share_id: str, viewer: User | None) -> ImportedBadge:
-    """The imported badge behind ``/b/<share_id>`` as ``viewer`` may see it:
-    ``NotFoundError`` for an unknown id, and for a private one seen by anyone but its
-    owner (the same rule as awards, ``sharing.find_shared_award``)."""
-    if not share_id or len(share_id) > 16:
-        raise NotFoundError()
-    imported = session.scalar(select(ImportedBadge).where(ImportedBadge.share_id == share_id))
-    if imported is None or not imported.user.is_active:
-        raise NotFoundError()
-    if not imported.is_public and (viewer is None or viewer.id != imported.user_id):
-        raise NotFoundError()
-    return imported
-
-
-def shared_import(session: Session, share_id: str, viewer: User | None) -> SharedImport:
-    imported = find_shared_import(session, share_id, viewer)
-    return SharedImport(
-        imported,
-        stored_verdict(imported),
-        is_owner=viewer is not None and viewer.id == imported.user_id,
-    )
-
-
-def shared_import_etag(shared: SharedImport, locale: str) -> str:
-    """An ETag over what the page shows a stranger (the badge, its holder's name, the
-    verdict and when it was reached: a re-check changes the page)."""
-    imported = shared.imported
-    facts = [
-        "import",
-        PAGE_VERSION,
-        locale,
-        imported.share_id,
-        imported.is_public,
-        imported.user.name,
-        imported.badge_name,
-        imported.issuer_name,
-        imported.issuer_url,
-        imported.description,
-        imported.criteria_text,
-        imported.criteria_url,
-        imported.image_sha256,
-        imported.issued_on.isoformat(),
-        imported.expires_at.isoformat() if imported.expires_at else "",
-        shared.verdict.fingerprint(),
-        shared.verdict.checked_at.isoformat(),
-    ]
-    text = "\x1f".join(str(fact) for fact in facts)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def public_imports(session: Session, user: User) -> list[ImportedBadge]:
-    """``user``'s public imported badges not known to be revoked, for their profile."""
-    return list(
-        session.scalars(
-            select(ImportedBadge)
-            .where(
-                ImportedBadge.user_id == user.id,
-                ImportedBadge.is_public.is_(True),
-                ImportedBadge.status != "revoked",
-            )
-            .order_by(ImportedBadge.issued_on.desc(), ImportedBadge.id.desc())
-        )
-    )

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from wallet.models import Award, AwardState, BadgeClass, ImportedBadge, User
-from wallet.services import importing, verifying
+from wallet.services import imported_badges, verifying
 from wallet.services.errors import NotFoundError
 from wallet.services.verifying import Verdict, VerdictCache
 
@@ -231,7 +231,7 @@ def find_public_profile(session: Session, profile_id: str, viewer: User | None) 
         .order_by(Award.issued_on.desc(), Award.id.desc())
     ).all()
     is_owner = viewer is not None and viewer.id == user.id
-    imported = importing.public_imports(session, user)
+    imported = imported_badges.public_imports(session, user)
     return PublicProfile(user=user, awards=list(awards), is_owner=is_owner, imported=imported)
 
 

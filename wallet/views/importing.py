@@ -18,7 +18,7 @@ from wallet.forms.sharing import VisibilityForm
 from wallet.models import ImportedBadge
 from wallet.openbadges.fetching import Fetcher
 from wallet.safe_fetch import fetcher_for
-from wallet.services import importing
+from wallet.services import imported_badges, importing
 from wallet.services.importing import MAX_UPLOAD_BYTES, ImportRefusedError
 from wallet.views.common import app_settings, safe_next, signed_in_user
 
@@ -115,7 +115,7 @@ def _imported(imported_id: int) -> Response:
 @bp.get("/imported/<int:imported_id>")
 @login_required
 def show_import(imported_id: int) -> Page:
-    imported = importing.get_imported_badge(db.session(), signed_in_user(), imported_id)
+    imported = imported_badges.get_imported_badge(db.session(), signed_in_user(), imported_id)
     base_url = app_settings().base_url
     return render_template(
         "importing/show.html",
@@ -130,11 +130,11 @@ def show_import(imported_id: int) -> Page:
 @bp.post("/imported/<int:imported_id>/visibility")
 @login_required
 def set_import_visibility(imported_id: int) -> Page:
-    importing.get_imported_badge(db.session(), signed_in_user(), imported_id)  # unknown: 404
+    imported_badges.get_imported_badge(db.session(), signed_in_user(), imported_id)  # 404 first
     form = VisibilityForm()
     if not form.validate_on_submit():
         abort(400)
-    imported = importing.set_import_visibility(
+    imported = imported_badges.set_import_visibility(
         db.session(), signed_in_user(), imported_id, form.is_public
     )
     db.session.commit()
@@ -151,7 +151,7 @@ def set_import_visibility(imported_id: int) -> Page:
 def delete_import(imported_id: int) -> Page:
     if not ActionForm().validate_on_submit():
         abort(400)
-    importing.delete_imported_badge(db.session(), signed_in_user(), imported_id)
+    imported_badges.delete_imported_badge(db.session(), signed_in_user(), imported_id)
     db.session.commit()
     flash(_("The imported badge was removed from your wallet."), "success")
     return redirect(url_for("wallet.index") + "#imported")

@@ -20,7 +20,7 @@ from wallet.i18n import LOCALES
 from wallet.models import Award, ImportedBadge, User
 from wallet.services import share_images
 from wallet.services.errors import NotFoundError
-from wallet.services.importing import find_shared_import
+from wallet.services.imported_badges import find_shared_import
 from wallet.services.share_images import DrawnImage
 from wallet.services.sharing import find_shared_award
 from wallet.views.common import app_settings, signed_in_user
@@ -33,17 +33,22 @@ PUBLIC_MAX_AGE = 300
 @bp.get("/b/<share_id>/og.png")
 def preview(share_id: str) -> Response:
     """The 1200 x 630 share preview; ``?lang=ja|en`` (the share page's language)."""
-    award = _shared_award(share_id)
+    badge = _shared_badge(share_id)
     lang = request.args.get("lang", "")
     settings = app_settings()
-    drawn = share_images.share_preview(
-        db.session(),
-        award,
-        locale=lang if lang in LOCALES else settings.default_locale,
-        base_url=settings.base_url,
-        now=utcnow(),
-    )
-    return _send(award, drawn)
+    locale = lang if lang in LOCALES else settings.default_locale
+    if isinstance(badge, Award):
+        drawn = share_images.share_preview(
+            db.session(), badge, locale=locale, base_url=settings.base_url, now=utcnow()
+        )
+    else:
+        found = share_images.import_preview(
+            db.session(), badge, locale=locale, base_url=settings.base_url, now=utcnow()
+        )
+        if found is None:
+            raise NotFoundError()
+        drawn = found
+    return _send(badge, drawn)
 
 
 @bp.get("/b/<share_id>/qr.png")

@@ -16,7 +16,7 @@ from wallet.forms.accounts import message_for
 from wallet.forms.sharing import AcceptForm
 from wallet.i18n import pick
 from wallet.models import Award
-from wallet.services import badge_tools, badges, importing
+from wallet.services import badge_tools, badges, imported_badges
 from wallet.services.errors import ServiceError
 from wallet.views.common import app_settings, show_accepted, signed_in_user
 
@@ -30,7 +30,7 @@ def _index(status: int = 200, error: str | None = None) -> tuple[str, int]:
     return render_template(
         "wallet/index.html",
         contents=contents,
-        imported=importing.imported_badges(session, user),
+        imported=imported_badges.imported_badges(session, user),
         form=ActionForm(),
         error=error,
         now=utcnow(),

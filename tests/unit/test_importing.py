@@ -268,3 +268,32 @@ def test_the_job_flips_a_badge_revoked_later_with_the_reason(
     verdict = importing.stored_verdict(imported)
     assert verdict.status == "revoked"
     assert verdict.revocation_reason == "the exam was retaken"
+
+
+def test_an_issuers_nul_characters_are_dropped_and_impossible_dates_refused(
+    db_session: Session, student: User, issuer: ForeignIssuer
+) -> None:
+    from dataclasses import replace
+
+    issuer.publish(replace(issuer.issuer, name="Example\x00 Institute"))
+    issuer.publish(replace(issuer.badge, description="Line one\x00line two"))
+    imported = _import(db_session, student, issuer.hosted(student.email), issuer.fetcher())
+    db_session.flush()
+    assert imported.issuer_name == "Example Institute"
+    assert imported.description == "Line oneline two"
+    far = datetime.fromisoformat("0001-01-01T00:00:00+09:00")
+    url = issuer.hosted(student.email, issued_on=far)
+    error = _refused(db_session, student, url, issuer.fetcher())
+    assert (error.code, error.params["check"]) == ("unverified", "expiry")
+
+
+def test_deleting_the_account_deletes_its_imported_badges(
+    db_session: Session, student: User, issuer: ForeignIssuer
+) -> None:
+    from tests.factories import PASSWORD
+    from wallet.services.account_deletion import delete_account
+
+    _import(db_session, student, issuer.hosted(student.email), issuer.fetcher())
+    delete_account(db_session, student, PASSWORD, datetime.now(UTC))
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(ImportedBadge)) == 0

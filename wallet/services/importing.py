@@ -24,7 +24,7 @@ import base64
 import binascii
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -142,9 +142,9 @@ def import_badge(
         issuer_json=_document(recorder, badge.issuer_id, issuer.to_json()),
         recipient_email=_matching_address(assertion, recipients),
         issuer_name=_short(issuer.name, 200),
-        issuer_url=issuer.url or "",
+        issuer_url=_plain(issuer.url or ""),
         badge_name=_short(badge.name, 200),
-        description=badge.description,
+        description=_plain(badge.description),
         criteria_url=_criteria_url(badge),
         criteria_text=_criteria_text(badge),
         image_sha256=image_sha256,
@@ -239,6 +239,8 @@ def _refuse_unless_verified(report: Report) -> tuple[Assertion, BadgeClass, Prof
         if check.cause:
             raise ImportRefusedError("fetch_failed", cause=check.cause)
     assertion, badge, issuer = report.assertion, report.badge, report.issuer
+    if assertion is not None and not _storable(assertion.issued_on, assertion.expires):
+        raise ImportRefusedError("unverified", check="expiry")
     only_expired = {check.code for check in failures} == {"expiry.not_expired"}
     if assertion is None or badge is None or issuer is None or (failures and not only_expired):
         raise ImportRefusedError("unverified", check=_failed_group(report))
@@ -249,6 +251,17 @@ def _refuse_unless_verified(report: Report) -> tuple[Assertion, BadgeClass, Prof
             raise ImportRefusedError("other_recipient_hashed")
         raise ImportRefusedError("other_recipient", address=assertion.recipient.identity)
     return assertion, badge, issuer
+
+
+def _storable(*moments: datetime | None) -> bool:
+    """Whether each time has a UTC equivalent (``0001-01-01T00:00+09:00`` has none)."""
+    try:
+        for moment in moments:
+            if moment is not None:
+                moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 def _failed_group(report: Report) -> str:
@@ -285,7 +298,14 @@ def _new_share_id(session: Session) -> str:
 
 
 def _short(text: str, limit: int) -> str:
+    text = _plain(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _plain(text: str) -> str:
+    """Another issuer's text without NUL characters, which no text column can store
+    (everything else is kept, and escaped wherever it is shown)."""
+    return text.replace("\x00", "")
 
 
 def _json_of(result: FetchResult | None) -> dict[str, Any] | None:
@@ -332,12 +352,12 @@ def _signed_jws(data: str | bytes, report: Report) -> str:
 
 def _criteria_url(badge: BadgeClass) -> str:
     if isinstance(badge.criteria, str):
-        return badge.criteria
-    return badge.criteria.id or ""
+        return _plain(badge.criteria)
+    return _plain(badge.criteria.id or "")
 
 
 def _criteria_text(badge: BadgeClass) -> str:
-    return "" if isinstance(badge.criteria, str) else badge.criteria.narrative or ""
+    return "" if isinstance(badge.criteria, str) else _plain(badge.criteria.narrative or "")
 
 
 def _badge_image(
@@ -374,10 +394,10 @@ def _data_uri_bytes(url: str) -> bytes | None:
 def _record_verdict(imported: ImportedBadge, verdict: Verdict) -> None:
     imported.status = verdict.status
     imported.checks = [
-        {"code": check.code, "status": check.status, "detail": check.detail}
+        {"code": check.code, "status": check.status, "detail": _plain(check.detail)}
         for check in verdict.checks
     ]
-    imported.revocation_reason = verdict.revocation_reason
+    imported.revocation_reason = _plain(verdict.revocation_reason)
     imported.checked_at = verdict.checked_at
 
 

@@ -12,7 +12,17 @@ import factory
 from PIL import Image
 
 from wallet import extensions as ext
-from wallet.models import Award, AwardState, BadgeClass, BadgeKind, Blob, EmailAddress, Issuer, User
+from wallet.models import (
+    Award,
+    AwardState,
+    BadgeClass,
+    BadgeKind,
+    Blob,
+    EmailAddress,
+    ImportedBadge,
+    Issuer,
+    User,
+)
 from wallet.security import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -120,3 +130,39 @@ class AwardFactory(Base):
         issued = factory.Trait(
             state=AwardState.ISSUED, issued_at=factory.LazyFunction(lambda: datetime.now(UTC))
         )
+
+
+class ImportedBadgeFactory(Base):
+    """A badge imported from another issuer, as its import left it (valid, private)."""
+
+    class Meta:
+        model = ImportedBadge
+
+    user = factory.SubFactory(UserFactory)
+    share_id = factory.LazyFunction(lambda: secrets.token_urlsafe(6))
+    assertion_id = factory.Sequence(lambda n: f"https://badges.example.org/assertions/{n}")
+    assertion_key = factory.LazyAttribute(
+        lambda o: hashlib.sha256(o.assertion_id.encode()).hexdigest()
+    )
+    source = "url"
+    source_url = factory.LazyAttribute(lambda o: o.assertion_id)
+    assertion_json = factory.LazyAttribute(lambda o: {"id": o.assertion_id, "type": "Assertion"})
+    badge_json = factory.LazyFunction(lambda: {"type": "BadgeClass", "name": "Cloud Foundations"})
+    issuer_json = factory.LazyFunction(lambda: {"type": "Issuer", "name": "Example Institute"})
+    recipient_email = factory.LazyAttribute(lambda o: o.user.email)
+    issuer_name = "Example Institute of Technology"
+    issuer_url = "https://badges.example.org/"
+    badge_name = "Cloud Foundations"
+    description = "Knows the basics of cloud computing."
+    criteria_text = "Pass the final exam."
+    image_sha256 = factory.LazyAttribute(lambda o: BlobFactory().sha256)
+    issued_on = factory.LazyFunction(lambda: datetime.now(UTC))
+    status = "valid"
+    checks = factory.LazyFunction(
+        lambda: [
+            {"code": code, "status": "pass", "detail": ""}
+            for code in ("issuer", "record", "recipient", "revocation", "expiry", "image")
+        ]
+    )
+    checked_at = factory.LazyFunction(lambda: datetime.now(UTC))
+    is_public = False

@@ -28,7 +28,9 @@ from wallet import mail
 from wallet.config import Settings
 from wallet.db import utcnow
 from wallet.models import MailRequest, OutboxMail
-from wallet.services import mail_requests, outbox
+from wallet.openbadges.fetching import Fetcher
+from wallet.safe_fetch import fetcher_for
+from wallet.services import importing, mail_requests, outbox
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +180,50 @@ def drain_outbox_every_minute() -> None:
     """Retries, and mail or requests whose kick was lost (e.g. the job store was down)."""
     answer_mail_requests()
     deliver_outbox()
+
+
+# -- imported badges: checked again with their issuers ------------------------------
+
+# Imported badges checked per transaction; each may take a few fetches from its issuer.
+REVERIFY_BATCH_SIZE = 20
+REVERIFY_MAX_BATCHES = 50
+
+
+def reverify_imported_badges(
+    *, fetcher: Fetcher | None = None, clock: Callable[[], datetime] = utcnow
+) -> int:
+    """Check again every imported badge whose last check is a day old, oldest first, in
+    batches (a commit after each); returns how many. A badge revoked since shows as
+    revoked, with the issuer's reason. ``fetcher`` defaults to the safe fetcher."""
+    checked = 0
+    with app_context() as app:
+        settings: Settings = app.config["WALLET_SETTINGS"]
+        fetcher = fetcher or fetcher_for(settings)
+        session = ext.db.session.session_factory()
+        try:
+            for _ in range(REVERIFY_MAX_BATCHES):
+                count = importing.reverify_due(
+                    session,
+                    fetcher,
+                    base_url=settings.base_url,
+                    now=clock(),
+                    limit=REVERIFY_BATCH_SIZE,
+                )
+                session.commit()
+                checked += count
+                if count < REVERIFY_BATCH_SIZE:
+                    break
+        finally:
+            session.close()
+    if checked:
+        log.info("imported badges: %d checked again", checked)
+    return checked
+
+
+@huey.periodic_task(crontab(minute="17"))
+def reverify_imported_badges_hourly() -> None:
+    """Each hour, the imported badges last checked a day ago or more."""
+    reverify_imported_badges()
 
 
 # -- queue a drain after each commit that added mail or a mail request -------------

@@ -27,6 +27,7 @@ from tests.factories import (
     AwardFactory,
     BadgeClassFactory,
     BlobFactory,
+    ImportedBadgeFactory,
     IssuerFactory,
     UserFactory,
 )
@@ -82,6 +83,8 @@ class World:
     shares: dict[str, str]  # award state -> share id (the student's badges are public)
     profile_id: str
     mails: dict[str, str] = field(default_factory=dict)  # locale -> outbox file name
+    imports: dict[str, int] = field(default_factory=dict)  # verdict -> imported badge id
+    import_shares: dict[str, str] = field(default_factory=dict)  # verdict -> share id
 
 
 def _seed(live: LiveServer) -> World:
@@ -250,6 +253,21 @@ def _seed(live: LiveServer) -> World:
             shares={state: share_ids[awards[state]] for state in SHARED},
             profile_id=student.profile_id,
         )
+        imports = {
+            "valid": ImportedBadgeFactory(
+                user=student, is_public=True, badge_name=LONG_EN, issuer_name=LONG_EN
+            ),
+            "revoked": ImportedBadgeFactory(
+                user=student,
+                is_public=True,
+                badge_name=LONG_JA,
+                status="revoked",
+                revocation_reason="授与対象者の確認に誤りがあったため取り消しました。" * 3,
+                expires_at=now + timedelta(days=30),
+            ),
+        }
+        world.imports = {verdict: made.id for verdict, made in imports.items()}
+        world.import_shares = {verdict: made.share_id for verdict, made in imports.items()}
         session.commit()
         world.mails = {lang: _write_mail(live, lang) for lang in LANGS}
         ext.db.session.remove()
@@ -463,6 +481,23 @@ VISITS: list[Visit] = [
         "verify.check",
         "verify: internal address",
         _goto(lambda w: "/verify?url=http://10.0.0.1/assertion"),
+    ),
+    Visit("importing.new_import", "import", _goto(lambda w: "/wallet/import")),
+    *(
+        Visit(
+            "importing.show_import",
+            f"imported: {verdict}",
+            _goto(lambda w, v=verdict: f"/wallet/imported/{w.imports[v]}"),
+        )
+        for verdict in ("valid", "revoked")
+    ),
+    *(
+        Visit(
+            "share.show_share",
+            f"share page: imported, {verdict}",
+            _goto(lambda w, v=verdict: f"/b/{w.import_shares[v]}"),
+        )
+        for verdict in ("valid", "revoked")
     ),
     Visit("admin.index", "office", _goto(lambda w: "/admin/")),
     Visit("admin.edit_issuer", "issuer", _goto(lambda w: "/admin/issuer")),

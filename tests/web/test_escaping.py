@@ -364,3 +364,34 @@ def test_an_added_address_notice_and_its_undo_page_show_the_account_name_literal
     assert hostile("氏名") in message_part(message, "plain")
     undo = str(mail.context["undo_url"]).removeprefix("http://wallet.test")
     assert_inert(_get(client, undo), hostile("氏名"), where="undo page")
+
+
+def test_an_imported_badge_shows_its_issuers_texts_literally(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    """Another issuer's texts are the least trusted of all: wallet, badge page, share
+    page, preview meta and profile show them as typed."""
+    from tests.factories import ImportedBadgeFactory
+    from wallet.services.sharing import set_profile_public
+
+    student = UserFactory(name=hostile("氏名"))
+    imported = ImportedBadgeFactory(
+        user=student,
+        is_public=True,
+        badge_name=hostile("外部バッジ"),
+        issuer_name=hostile("外部発行者"),
+        description=hostile("外部説明"),
+        criteria_text=hostile("外部基準"),
+        status="revoked",
+        revocation_reason=hostile("外部理由"),
+    )
+    set_profile_public(db_session, student, True)
+    texts = (hostile("外部バッジ"), hostile("外部発行者"))
+    stranger = app.test_client()
+    share = _get(stranger, f"/b/{imported.share_id}")
+    assert_inert(share, *texts, hostile("外部説明"), hostile("外部理由"), where="share page")
+    assert_inert(_get(stranger, f"/u/{student.profile_id}"), where="profile")
+    assert log_in(client, student.email, PASSWORD).status_code == 302
+    assert_inert(_get(client, "/wallet"), *texts, where="wallet")
+    detail = _get(client, f"/wallet/imported/{imported.id}")
+    assert_inert(detail, *texts, hostile("外部基準"), hostile("外部理由"), where="imported badge")

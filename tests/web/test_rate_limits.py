@@ -6,6 +6,7 @@ test follows a changed number; an endpoint that gains a limit must be added here
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from flask_limiter.util import get_qualified_name
 from werkzeug.test import TestResponse
 
 from tests.accounts_support import STRONG, agree_terms, log_in, make_claim
-from tests.factories import PASSWORD, AwardFactory, UserFactory
+from tests.factories import PASSWORD, AwardFactory, UserFactory, png_bytes
 from tests.helpers import csrf_token
 from wallet.extensions import limiter
 
@@ -146,6 +147,21 @@ def _verify(client: FlaskClient, lang: str) -> Hit:
     return lambda: client.get("/verify", query_string={"url": "http://10.0.0.1/badge"})
 
 
+def _import_url(client: FlaskClient, lang: str) -> Hit:
+    _logged_in(client, lang)  # an internal address: refused before any connection, counted
+    return _form(client, "/wallet/import/url", {"url": "http://10.0.0.1/"}, page="/wallet/import")
+
+
+def _import_image(client: FlaskClient, lang: str) -> Hit:
+    _logged_in(client, lang)
+    token = csrf_token(client, "/wallet/import")
+    return lambda: client.post(  # an image with no badge: 422, still counted
+        "/wallet/import/image",
+        data={"image": (io.BytesIO(png_bytes()), "badge.png"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+
+
 TARGETS: dict[str, Callable[[FlaskClient, str], Hit]] = {
     "auth.login": _login,
     "auth.resend_activation": _activation_resend,
@@ -164,6 +180,8 @@ TARGETS: dict[str, Callable[[FlaskClient, str], Hit]] = {
     "wallet.accept": _wallet_decision("accept"),
     "wallet.decline": _wallet_decision("decline"),
     "verify.check": _verify,
+    "importing.import_url": _import_url,
+    "importing.import_image": _import_image,
 }
 # the design's list: these must stay limited
 MUST_BE_LIMITED = {

@@ -2,6 +2,7 @@
 
 from wallet.models.accounts import EmailAddress, Token, TokenPurpose, User
 from wallet.models.blobs import Blob, RenderedImage
+from wallet.models.importing import ImportedBadge, ImportSource
 from wallet.models.issuing import Award, AwardBatch, AwardState, BadgeClass, BadgeKind, Issuer
 from wallet.models.outbox import MailRequest, MailRequestKind, MailStatus, OutboxMail
 from wallet.models.sessions import LoginSession
@@ -14,6 +15,8 @@ __all__ = [
     "BadgeKind",
     "Blob",
     "EmailAddress",
+    "ImportSource",
+    "ImportedBadge",
     "Issuer",
     "LoginSession",
     "MailRequest",

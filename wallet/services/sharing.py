@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from wallet.models import Award, AwardState, BadgeClass, User
-from wallet.services import verifying
+from wallet.models import Award, AwardState, BadgeClass, ImportedBadge, User
+from wallet.services import imported_badges, verifying
 from wallet.services.errors import NotFoundError
 from wallet.services.verifying import Verdict, VerdictCache
 
@@ -177,11 +177,13 @@ PROFILE_ID_BYTES = 9  # 12 URL-safe characters, 72 random bits
 
 @dataclass(frozen=True)
 class PublicProfile:
-    """What ``/u/<profile_id>`` shows: a student's public badges, newest first."""
+    """What ``/u/<profile_id>`` shows: a student's public badges, newest first, then
+    the public badges they imported from other issuers."""
 
     user: User
     awards: list[Award]
     is_owner: bool
+    imported: list[ImportedBadge] = field(default_factory=list)
 
 
 def set_profile_public(session: Session, user: User, public: bool) -> User:
@@ -229,7 +231,8 @@ def find_public_profile(session: Session, profile_id: str, viewer: User | None) 
         .order_by(Award.issued_on.desc(), Award.id.desc())
     ).all()
     is_owner = viewer is not None and viewer.id == user.id
-    return PublicProfile(user=user, awards=list(awards), is_owner=is_owner)
+    imported = imported_badges.public_imports(session, user)
+    return PublicProfile(user=user, awards=list(awards), is_owner=is_owner, imported=imported)
 
 
 def profile_etag(profile: PublicProfile, locale: str, now: datetime) -> str:
@@ -237,4 +240,14 @@ def profile_etag(profile: PublicProfile, locale: str, now: datetime) -> str:
     facts: list[object] = ["profile", PAGE_VERSION, locale, profile.user.name]
     for award in profile.awards:
         facts += [*_badge_facts(award), award.is_expired(now)]
+    for imported in profile.imported:
+        facts += [
+            imported.share_id,
+            imported.badge_name,
+            imported.issuer_name,
+            imported.image_sha256,
+            imported.issued_on,
+            imported.status,
+            imported.is_expired(now),
+        ]
     return _digest(*facts)

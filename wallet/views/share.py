@@ -22,7 +22,8 @@ from wallet import urls
 from wallet.db import utcnow
 from wallet.i18n import LOCALES
 from wallet.models import User
-from wallet.services import sharing
+from wallet.services import imported_badges, sharing
+from wallet.services.errors import NotFoundError
 from wallet.services.verifying import VerdictCache
 from wallet.views.common import app_settings, read_session, signed_in_user
 
@@ -41,15 +42,18 @@ def show_share(share_id: str) -> Response:
     settings = app_settings()
     viewer = _viewer()
     with _language() as locale:
-        shared = sharing.share_page(
-            read_session(),
-            share_id,
-            viewer,
-            base_url=settings.base_url,
-            timezone=settings.timezone,
-            now=utcnow(),
-            verdicts=VERDICTS,
-        )
+        try:
+            shared = sharing.share_page(
+                read_session(),
+                share_id,
+                viewer,
+                base_url=settings.base_url,
+                timezone=settings.timezone,
+                now=utcnow(),
+                verdicts=VERDICTS,
+            )
+        except NotFoundError:  # not one of our awards: perhaps an imported badge
+            return _show_import(share_id, viewer, locale)
         return _answer(
             sharing.share_page_etag(shared, locale) if viewer is None else None,
             lambda: render_template(
@@ -62,6 +66,25 @@ def show_share(share_id: str) -> Response:
                 preview_url=urls.share_preview_image(settings.base_url, share_id, locale),
             ),
         )
+
+
+def _show_import(share_id: str, viewer: User | None, locale: str) -> Response:
+    """An imported badge's page: the verdict of its last check with its issuer."""
+    base_url = app_settings().base_url
+    shared = imported_badges.shared_import(read_session(), share_id, viewer)
+    return _answer(
+        imported_badges.shared_import_etag(shared, locale) if viewer is None else None,
+        lambda: render_template(
+            "share/imported.html",
+            shared=shared,
+            imported=shared.imported,
+            verdict=shared.verdict,
+            share_url=urls.share(base_url, share_id),
+            preview_url=urls.share_preview_image(base_url, share_id, locale)
+            if shared.imported.image_sha256
+            else None,
+        ),
+    )
 
 
 @bp.get("/u/<profile_id>")

@@ -17,8 +17,10 @@ from flask_login import current_user
 from wallet.db import utcnow
 from wallet.extensions import db
 from wallet.i18n import LOCALES
-from wallet.models import Award, User
+from wallet.models import Award, ImportedBadge, User
 from wallet.services import share_images
+from wallet.services.errors import NotFoundError
+from wallet.services.imported_badges import find_shared_import
 from wallet.services.share_images import DrawnImage
 from wallet.services.sharing import find_shared_award
 from wallet.views.common import app_settings, signed_in_user
@@ -31,33 +33,38 @@ PUBLIC_MAX_AGE = 300
 @bp.get("/b/<share_id>/og.png")
 def preview(share_id: str) -> Response:
     """The 1200 x 630 share preview; ``?lang=ja|en`` (the share page's language)."""
-    award = _shared_award(share_id)
+    badge = _shared_badge(share_id)
     lang = request.args.get("lang", "")
     settings = app_settings()
-    drawn = share_images.share_preview(
-        db.session(),
-        award,
-        locale=lang if lang in LOCALES else settings.default_locale,
-        base_url=settings.base_url,
-        now=utcnow(),
-    )
-    return _send(award, drawn)
+    locale = lang if lang in LOCALES else settings.default_locale
+    if isinstance(badge, Award):
+        drawn = share_images.share_preview(
+            db.session(), badge, locale=locale, base_url=settings.base_url, now=utcnow()
+        )
+    else:
+        found = share_images.import_preview(
+            db.session(), badge, locale=locale, base_url=settings.base_url, now=utcnow()
+        )
+        if found is None:
+            raise NotFoundError()
+        drawn = found
+    return _send(badge, drawn)
 
 
 @bp.get("/b/<share_id>/qr.png")
 def qr_png(share_id: str) -> Response:
-    award = _shared_award(share_id)
+    badge = _shared_badge(share_id)
     base_url = app_settings().base_url
-    drawn = share_images.share_qr(db.session(), award, base_url=base_url, as_svg=False)
-    return _send(award, drawn, filename=f"badge-{award.share_id}-qr.png")
+    drawn = share_images.share_qr(db.session(), badge, base_url=base_url, as_svg=False)
+    return _send(badge, drawn, filename=f"badge-{badge.share_id}-qr.png")
 
 
 @bp.get("/b/<share_id>/qr.svg")
 def qr_svg(share_id: str) -> Response:
-    award = _shared_award(share_id)
+    badge = _shared_badge(share_id)
     base_url = app_settings().base_url
-    drawn = share_images.share_qr(db.session(), award, base_url=base_url, as_svg=True)
-    return _send(award, drawn, filename=f"badge-{award.share_id}-qr.svg")
+    drawn = share_images.share_qr(db.session(), badge, base_url=base_url, as_svg=True)
+    return _send(badge, drawn, filename=f"badge-{badge.share_id}-qr.svg")
 
 
 @bp.get("/b/<share_id>/badge.png")
@@ -67,12 +74,23 @@ def signature_badge(share_id: str) -> Response:
     return _send(award, share_images.signature_badge(db.session(), award))
 
 
+def _viewer() -> User | None:
+    return signed_in_user() if current_user.is_authenticated else None
+
+
 def _shared_award(share_id: str) -> Award:
-    viewer: User | None = signed_in_user() if current_user.is_authenticated else None
-    return find_shared_award(db.session(), share_id, viewer)
+    return find_shared_award(db.session(), share_id, _viewer())
 
 
-def _send(award: Award, drawn: DrawnImage, filename: str = "") -> Response:
+def _shared_badge(share_id: str) -> Award | ImportedBadge:
+    """Our award or, failing that, an imported badge (QR codes serve both)."""
+    try:
+        return _shared_award(share_id)
+    except NotFoundError:
+        return find_shared_import(db.session(), share_id, _viewer())
+
+
+def _send(award: Award | ImportedBadge, drawn: DrawnImage, filename: str = "") -> Response:
     db.session.commit()  # a first drawing is kept for every later request
     if request.if_none_match.contains_weak(drawn.sha256):
         response = Response(status=304)

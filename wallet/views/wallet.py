@@ -17,7 +17,7 @@ from wallet.forms.accounts import message_for
 from wallet.forms.sharing import AcceptForm
 from wallet.i18n import pick
 from wallet.models import Award
-from wallet.services import badge_tools, badges, graduation
+from wallet.services import badge_tools, badges, graduation, imported_badges
 from wallet.services.errors import ServiceError
 from wallet.views.common import app_settings, show_accepted, signed_in_user
 
@@ -30,6 +30,7 @@ def _index(status: int = 200, error: str | None = None) -> tuple[str, int]:
     return render_template(
         "wallet/index.html",
         contents=badges.wallet_contents(session, user, timezone),
+        imported=imported_badges.imported_badges(session, user),
         ask_personal_address=graduation.asks_for_personal_address(session, user, now, timezone),
         form=ActionForm(),
         error=error,

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from wallet import urls
 from wallet.db import utcnow
-from wallet.models import Award, AwardBatch, AwardState, OutboxMail, Token, TokenPurpose
+from wallet.models import (
+    Award,
+    AwardBatch,
+    AwardState,
+    ImportedBadge,
+    OutboxMail,
+    Token,
+    TokenPurpose,
+)
 from wallet.openbadges.hashing import new_salt
 from wallet.security import hash_token, new_token
 from wallet.services.accounts import owner_locales
@@ -56,13 +64,20 @@ def _awarded_emails(session: Session, badge_class_id: int) -> set[str]:
 
 
 def new_share_ids(session: Session, count: int) -> list[str]:
-    """``count`` short share ids unused so far (drawn again on the rare collision)."""
+    """``count`` short share ids unused so far (drawn again on the rare collision).
+
+    Awards and imported badges share ``/b/<share-id>``, so an id is new to both."""
     chosen: set[str] = set()
     while len(chosen) < count:
         candidates = {secrets.token_urlsafe(6) for _ in range(count - len(chosen))} - chosen
         taken: set[str] = set()
         for chunk in _chunks(sorted(candidates), 500):
             taken.update(session.scalars(select(Award.share_id).where(Award.share_id.in_(chunk))))
+            taken.update(
+                session.scalars(
+                    select(ImportedBadge.share_id).where(ImportedBadge.share_id.in_(chunk))
+                )
+            )
         chosen.update(candidates - taken)
     return list(chosen)
 

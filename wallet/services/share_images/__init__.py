@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wallet import urls
-from wallet.models import Award, Blob, RenderedImage
+from wallet.models import Award, Blob, ImportedBadge, RenderedImage
 from wallet.services.errors import NotFoundError
 from wallet.services.share_images.badge import render_raster, render_signature
 from wallet.services.share_images.og import OgCard, render_og
@@ -96,6 +96,41 @@ def share_preview(
     return _draw_once(session, "og", inputs, draw)
 
 
+def import_preview(
+    session: Session, imported: ImportedBadge, *, locale: str, base_url: str, now: datetime
+) -> DrawnImage | None:
+    """The Open Graph PNG of an imported badge, naming its own issuer; None when it
+    has no image to draw (its page then goes without one)."""
+    sha256 = imported.image_sha256
+    if sha256 is None:
+        return None
+    state = "revoked" if imported.is_revoked else ""
+    if not state and (imported.status == "expired" or imported.is_expired(now)):
+        state = "expired"
+    card = OgCard(
+        name=imported.badge_name,
+        issuer=imported.issuer_name,
+        locale=locale,
+        state=state,
+        site=urlsplit(base_url).netloc,
+    )
+    inputs = {
+        "name": card.name,
+        "issuer": card.issuer,
+        "locale": card.locale,
+        "state": card.state,
+        "site": card.site,
+        "image": sha256,
+        "font": font_id(),
+    }
+
+    def draw() -> bytes:
+        image = _blob(session, sha256)
+        return render_og(card, image.data, image.content_type)
+
+    return _draw_once(session, "og", inputs, draw)
+
+
 def preview_state(award: Award, now: datetime) -> str:
     """What the preview's band says: "revoked", "expired", "pending" or "" (no band)."""
     if award.is_revoked:
@@ -107,8 +142,10 @@ def preview_state(award: Award, now: datetime) -> str:
     return ""
 
 
-def share_qr(session: Session, award: Award, *, base_url: str, as_svg: bool) -> DrawnImage:
-    """The QR code of the badge's share URL, as a 300 dpi PNG or as an SVG."""
+def share_qr(
+    session: Session, award: Award | ImportedBadge, *, base_url: str, as_svg: bool
+) -> DrawnImage:
+    """The QR code of the badge's share URL (ours or imported), as a 300 dpi PNG or as an SVG."""
     url = urls.share(base_url, award.share_id)
     if as_svg:
         return _draw_once(session, "qr-svg", {"url": url}, lambda: render_qr_svg(url))

@@ -1,0 +1,152 @@
+"""Canonical JSON-LD over bundled contexts: byte-exact copies, never a fetch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+
+import pytest
+
+from wallet.openbadges import jsonld
+from wallet.openbadges.errors import CanonicalisationError, UnknownContextError
+
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+
+def credential(**changes: object) -> dict[str, object]:
+    document: dict[str, object] = {
+        "@context": [VC_V2, OB_V3],
+        "id": "urn:uuid:0b0c5a1e-8d0e-4f7c-9a37-4c7b1f3e2d11",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {
+            "id": "https://badges.example.ac.jp/issuers/1",
+            "type": ["Profile"],
+            "name": "例示大学",
+        },
+        "validFrom": "2026-04-01T00:00:00Z",
+        "name": "情報リテラシー",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://badges.example.ac.jp/achievements/7",
+                "type": ["Achievement"],
+                "name": "情報リテラシー",
+                "description": "大学で学ぶための情報の扱い方を身につけた。",
+                "criteria": {"narrative": "全8回の講義と課題をすべて修了すること。"},
+            },
+        },
+    }
+    document.update(changes)
+    return document
+
+
+def test_every_bundled_file_matches_its_manifest_digest() -> None:
+    directory = resources.files("wallet.openbadges").joinpath("contexts")
+    listed = {context.file for context in jsonld.bundled_contexts()}
+    on_disk = {item.name for item in directory.iterdir() if item.name != "manifest.json"}
+    assert listed == on_disk
+    for context in jsonld.bundled_contexts():
+        data = directory.joinpath(context.file).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == context.sha256, context.file
+        assert context.source.startswith("https://")
+        json.loads(data)
+
+
+def test_the_w3c_contexts_are_the_bytes_the_specifications_pin() -> None:
+    # Digests printed in VC Data Model 1.1 (§ Base Context) and 2.0 (§ B.1 Base Context).
+    by_url = {url: c.sha256 for c in jsonld.bundled_contexts() for url in c.urls}
+    assert by_url[VC_V1] == "ab4ddd9a531758807a79a5b450510d61ae8d147eab966cc9a200c07095b0cdcc"
+    assert by_url[VC_V2] == "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
+
+
+def test_the_contexts_our_credentials_need_are_bundled() -> None:
+    assert {
+        VC_V1,
+        VC_V2,
+        OB_V3,
+        "https://w3id.org/blockcerts/v3",
+        "https://w3id.org/blockcerts/v3.1",
+        "https://w3id.org/blockcerts/v3.2",
+        "https://w3id.org/security/suites/merkle-2019/v1",
+        "https://w3id.org/security/data-integrity/v2",
+        "https://w3id.org/security/multikey/v1",
+        "https://w3id.org/openbadges/v2",
+    } <= jsonld.context_urls()
+
+
+def test_canonical_form_keeps_japanese_text_and_ignores_key_order() -> None:
+    nquads = jsonld.canonicalize(credential())
+    assert '"大学で学ぶための情報の扱い方を身につけた。"' in nquads
+    assert nquads.endswith("\n")
+    assert nquads.splitlines() == sorted(nquads.splitlines())
+    reordered = dict(reversed(list(credential().items())))
+    assert jsonld.canonicalize(reordered) == nquads
+    assert jsonld.canonical_hash(reordered) == hashlib.sha256(nquads.encode()).digest()
+
+
+def test_blank_nodes_are_labelled_canonically() -> None:
+    nquads = jsonld.canonicalize(credential())
+    assert "_:c14n0" in nquads
+
+
+def test_an_unknown_context_is_refused_without_a_fetch() -> None:
+    with pytest.raises(UnknownContextError) as raised:
+        jsonld.canonicalize(credential(**{"@context": [VC_V2, "https://evil.example/ctx"]}))
+    assert raised.value.url == "https://evil.example/ctx"
+    with pytest.raises(UnknownContextError):
+        jsonld.load_document("https://evil.example/ctx")
+
+
+def test_pylds_own_network_loader_is_never_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyld import jsonld as pyld_jsonld
+
+    def refuse(url: str, options: object = None) -> None:
+        raise AssertionError(f"PyLD's default loader was asked for {url}")
+
+    monkeypatch.setattr(pyld_jsonld, "_default_document_loader", refuse)
+    jsonld._RESOLVED.clear()
+    assert jsonld.canonicalize(credential())
+    with pytest.raises(UnknownContextError):
+        jsonld.canonicalize(credential(**{"@context": [VC_V2, "https://evil.example/ctx"]}))
+
+
+def test_the_loader_serves_bundled_documents() -> None:
+    remote = jsonld.load_document(VC_V2)
+    assert remote["documentUrl"] == VC_V2
+    assert "@context" in remote["document"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"@context": {"@version": 2}},
+        {"@context": [VC_V2], "id": "urn:x", "@type": 5},
+        {"@context": 7},
+    ],
+)
+def test_invalid_json_ld_is_a_typed_error(document: dict[str, object]) -> None:
+    with pytest.raises(CanonicalisationError):
+        jsonld.canonicalize(document)
+
+
+def test_absurd_nesting_is_refused_before_processing() -> None:
+    nested: dict[str, object] = {"@context": [VC_V2], "id": "urn:x"}
+    inner = nested
+    for _ in range(100):
+        child: dict[str, object] = {}
+        inner["credentialSubject"] = child
+        inner = child
+    with pytest.raises(CanonicalisationError, match="deep"):
+        jsonld.canonicalize(nested)
+
+
+def test_unmapped_terms_are_found_under_the_fallback_vocabulary() -> None:
+    document = jsonld.with_fallback_vocab(credential(favouriteColour="藍色"))
+    assert document["@context"][-1] == {"@vocab": jsonld.FALLBACK_VOCAB}
+    assert jsonld.unmapped_terms(jsonld.canonicalize(document)) == ["favouriteColour"]
+    # defined terms come out exactly as without the fallback
+    mapped = jsonld.with_fallback_vocab(credential())
+    assert jsonld.canonicalize(mapped) == jsonld.canonicalize(credential())

@@ -1,0 +1,37 @@
+"""Multibase base58btc (`z` + Bitcoin-alphabet base58), as MerkleProof2019 and Multikey use it."""
+
+from __future__ import annotations
+
+from wallet.openbadges.errors import OpenBadgesError
+
+ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_INDEX = {character: value for value, character in enumerate(ALPHABET)}
+MAX_TEXT = 64 * 1024
+
+
+def encode_base58btc(data: bytes) -> str:
+    """`z` followed by the base58btc text of `data` (each leading zero byte is a `1`)."""
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    number = int.from_bytes(data, "big")
+    digits = []
+    while number:
+        number, remainder = divmod(number, 58)
+        digits.append(ALPHABET[remainder])
+    return "z" + "1" * zeros + "".join(reversed(digits))
+
+
+def decode_base58btc(text: str) -> bytes:
+    """The bytes of a `z`-prefixed base58btc multibase string."""
+    if not isinstance(text, str) or not text.startswith("z"):
+        raise OpenBadgesError("not a base58btc multibase string (it must start with z)")
+    if len(text) > MAX_TEXT:
+        raise OpenBadgesError("the multibase string is too long")
+    body = text[1:]
+    number = 0
+    for character in body:
+        value = _INDEX.get(character)
+        if value is None:
+            raise OpenBadgesError(f"not base58btc: {character!r}")
+        number = number * 58 + value
+    zeros = len(body) - len(body.lstrip("1"))
+    return b"\0" * zeros + number.to_bytes((number.bit_length() + 7) // 8, "big")

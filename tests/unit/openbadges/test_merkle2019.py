@@ -267,3 +267,18 @@ def test_tlog_anchors_round_trip_even_with_a_port() -> None:
 def test_base58btc_keeps_leading_zero_bytes() -> None:
     for data in (b"", b"\0", b"\0\0\x01", bytes(range(40))):
         assert decode_base58btc(encode_base58btc(data)) == data
+
+
+def _base58_digit_by_digit(data: bytes) -> str:
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    number, text = int.from_bytes(data, "big"), ""
+    while number:
+        number, remainder = divmod(number, 58)
+        text = alphabet[remainder] + text
+    return "z" + "1" * (len(data) - len(data.lstrip(b"\0"))) + text
+
+
+@given(st.binary(max_size=200).map(lambda data: b"\0" * (len(data) % 3) + data))
+def test_base58btc_in_chunks_equals_digit_by_digit(data: bytes) -> None:
+    assert encode_base58btc(data) == _base58_digit_by_digit(data)
+    assert decode_base58btc(_base58_digit_by_digit(data)) == data

@@ -171,7 +171,7 @@ def main() -> None:
     start, cpu = time.perf_counter(), time.process_time()
     tree = merkle2019.MerkleTree(leaves)
     built, built_cpu = time.perf_counter() - start, time.process_time() - cpu
-    paths = [tree.path(index) for index in range(len(leaves))]
+    paths = tree.paths()
     total, total_cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"batch tree over {len(leaves):,} leaves: {built:.2f} s ({built_cpu:.2f} s CPU); "
           f"with every path: {total:.2f} s ({total_cpu:.2f} s CPU)")  # fmt: skip

@@ -111,6 +111,27 @@ class MerkleTree:
             index >>= 1
         return tuple(steps)
 
+    def paths(self) -> list[tuple[PathStep, ...]]:
+        """Every leaf's path, in leaf order: `paths()[i] == path(i)`.
+
+        Built from the root down, each node's path being its sibling step followed by its
+        parent's path, so a step object is made once per node, not once per leaf below it.
+        """
+        above: list[tuple[PathStep, ...]] = [()]
+        for level in reversed(self._levels[:-1]):
+            last = len(level) - 1
+            current: list[tuple[PathStep, ...]] = []
+            for index in range(len(level)):
+                parent = above[index >> 1]
+                if index & 1:
+                    current.append((PathStep("left", level[index - 1]), *parent))
+                elif index < last:
+                    current.append((PathStep("right", level[index + 1]), *parent))
+                else:
+                    current.append(parent)
+            above = current
+        return above
+
 
 def fold(target: bytes, path: Sequence[PathStep]) -> bytes:
     """The root a path leads to from `target`."""
@@ -343,9 +364,10 @@ def verify_credential(credential: Mapping[str, Any]) -> MerkleProof:
 def batch_proofs(leaves: Sequence[bytes], anchors: Sequence[str]) -> list[MerkleProof]:
     """One proof per leaf, in batch order, once the batch root is anchored."""
     tree = MerkleTree(leaves)
+    anchored = tuple(anchors)
     return [
-        MerkleProof(tree.root, leaf, tree.path(index), tuple(anchors))
-        for index, leaf in enumerate(leaves)
+        MerkleProof(tree.root, leaf, path, anchored)
+        for leaf, path in zip(leaves, tree.paths(), strict=True)
     ]
 
 

@@ -146,6 +146,12 @@ def test_every_path_folds_to_the_root_and_a_wrong_leaf_does_not(
     assert fold(other, tree.path(index)) != tree.root
 
 
+@given(st.integers(min_value=1, max_value=300))
+def test_all_paths_at_once_equal_each_path_alone(count: int) -> None:
+    tree = MerkleTree(leaves(count))
+    assert tree.paths() == [tree.path(index) for index in range(count)]
+
+
 @given(st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=8), st.data())
 def test_proof_values_round_trip(hashes: list[bytes], data: st.DataObject) -> None:
     sides = data.draw(

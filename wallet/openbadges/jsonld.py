@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -36,9 +37,17 @@ NQUADS = "application/n-quads"
 FALLBACK_VOCAB = "http://fallback.org/"
 MAX_DOCUMENT_DEPTH = 64
 
-# Resolved contexts, shared by our own canonicalisations only: PyLD's module-wide cache could
-# hold a context another loader fetched from the network.
-_RESOLVED: LRUCache[str, Any] = LRUCache(maxsize=64)
+# Resolved contexts, kept for our own canonicalisations only (PyLD's module-wide cache could
+# hold a context another loader fetched from the network), one cache per thread: cachetools'
+# caches are not thread-safe and job workers canonicalise in threads.
+_local = threading.local()
+
+
+def _resolved_contexts() -> LRUCache[str, Any]:
+    cache: LRUCache[str, Any] | None = getattr(_local, "resolved", None)
+    if cache is None:
+        cache = _local.resolved = LRUCache(maxsize=64)
+    return cache
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,7 @@ def canonicalize(document: Mapping[str, Any]) -> str:
         "algorithm": ALGORITHM,
         "format": NQUADS,
         "documentLoader": load_document,
-        "contextResolver": ContextResolver(_RESOLVED, load_document),
+        "contextResolver": ContextResolver(_resolved_contexts(), load_document),
     }
     try:
         result = jsonld.normalize(dict(document), options)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 import pytest
@@ -87,6 +89,21 @@ def test_canonical_form_keeps_japanese_text_and_ignores_key_order() -> None:
     assert jsonld.canonical_hash(reordered) == hashlib.sha256(nquads.encode()).digest()
 
 
+def test_the_callers_document_is_left_as_it_was() -> None:
+    document = credential()
+    before = copy.deepcopy(document)
+    jsonld.canonicalize(document)
+    jsonld.with_fallback_vocab(document)
+    assert document == before
+
+
+def test_threads_canonicalise_alike() -> None:
+    expected = jsonld.canonicalize(credential())
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: jsonld.canonicalize(credential()), range(16)))
+    assert results == [expected] * 16
+
+
 def test_blank_nodes_are_labelled_canonically() -> None:
     nquads = jsonld.canonicalize(credential())
     assert "_:c14n0" in nquads
@@ -107,7 +124,7 @@ def test_pylds_own_network_loader_is_never_used(monkeypatch: pytest.MonkeyPatch)
         raise AssertionError(f"PyLD's default loader was asked for {url}")
 
     monkeypatch.setattr(pyld_jsonld, "_default_document_loader", refuse)
-    jsonld._RESOLVED.clear()
+    jsonld._resolved_contexts().clear()
     assert jsonld.canonicalize(credential())
     with pytest.raises(UnknownContextError):
         jsonld.canonicalize(credential(**{"@context": [VC_V2, "https://evil.example/ctx"]}))

@@ -7,8 +7,9 @@ not bundled raises `UnknownContextError`, it is never fetched. A remote context 
 change what a signed or anchored credential means after the fact, and fetching it would tell
 the context's host who is verifying what.
 
-URDNA2015 as PyLD implements it is RDFC-1.0 for the documents we handle: the two differ only
-in corner cases of N-Quads escaping that JSON-LD to RDF conversion does not produce.
+URDNA2015 as PyLD implements it is RDFC-1.0 except in how N-Quads escape control characters
+(PyLD leaves them raw); documents holding one, or an integer JavaScript cannot represent, are
+refused rather than hashed differently from other implementations.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +39,8 @@ NQUADS = "application/n-quads"
 # dropped from the canonical form, so it would be neither signed nor anchored.
 FALLBACK_VOCAB = "http://fallback.org/"
 MAX_DOCUMENT_DEPTH = 64
+MAX_SAFE_INTEGER = 2**53 - 1
+_UNPORTABLE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Resolved contexts, kept for our own canonicalisations only (PyLD's module-wide cache could
 # hold a context another loader fetched from the network), one cache per thread: cachetools'
@@ -115,31 +120,47 @@ def _unknown_context(error: BaseException) -> UnknownContextError | None:
     return None
 
 
-def _depth(value: Any, limit: int) -> int:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    deepest = 0
+def _check_portable(document: Mapping[str, Any]) -> None:
+    """Refuse what would not canonicalise alike everywhere (and absurd nesting).
+
+    - Control characters other than tab, newline and carriage return: RDFC-1.0 writes them
+      as `\\u0001`, `\\b`, ... but PyLD leaves them raw, so the hashes would differ.
+    - Integers beyond 2**53: JavaScript implementations (Blockcerts' verifier, jsonld.js)
+      read them as another number. Non-finite floats are not JSON.
+    """
+    stack: list[tuple[Any, int]] = [(document, 1)]
     while stack:
         item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            return deepest
-        if isinstance(item, Mapping):
+        if depth > MAX_DOCUMENT_DEPTH:
+            raise CanonicalisationError("the document is nested too deeply")
+        if isinstance(item, str):
+            if _UNPORTABLE_CONTROL.search(item):
+                raise CanonicalisationError("a string holds a control character")
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if abs(item) > MAX_SAFE_INTEGER:
+                raise CanonicalisationError("a number is too large for every verifier to read")
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise CanonicalisationError("a number is not finite")
+        elif isinstance(item, Mapping):
+            stack.extend((key, depth) for key in item)
             stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
-    return deepest
 
 
 def canonicalize(document: Mapping[str, Any]) -> str:
     """The canonical N-Quads of a JSON-LD document (URDNA2015 / RDFC-1.0), one quad a line.
 
     Raises `UnknownContextError` for a context that is not bundled and
-    `CanonicalisationError` for anything else PyLD rejects.
+    `CanonicalisationError` for anything else PyLD rejects, and for documents that would not
+    canonicalise alike in every implementation (see `_check_portable`).
     """
     if not isinstance(document, Mapping):
         raise CanonicalisationError("a JSON-LD document must be a JSON object")
-    if _depth(document, MAX_DOCUMENT_DEPTH) > MAX_DOCUMENT_DEPTH:
-        raise CanonicalisationError("the document is nested too deeply")
+    _check_portable(document)
     options = {
         "algorithm": ALGORITHM,
         "format": NQUADS,

@@ -7,6 +7,7 @@ import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +168,40 @@ def test_unmapped_terms_are_found_under_the_fallback_vocabulary() -> None:
     # defined terms come out exactly as without the fallback
     mapped = jsonld.with_fallback_vocab(credential())
     assert jsonld.canonicalize(mapped) == jsonld.canonicalize(credential())
+
+
+VECTORS = Path(__file__).parent / "vectors" / "jsonld"
+
+
+@pytest.mark.parametrize("name", ["literals", "blockcerts-ja"])
+def test_our_canonical_form_is_byte_identical_to_jsonld_js(name: str) -> None:
+    document = json.loads((VECTORS / f"{name}.json").read_text(encoding="utf-8"))
+    expected = (VECTORS / f"{name}.nq").read_text(encoding="utf-8")
+    assert jsonld.canonicalize(document) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("a\x01b", "control character"),
+        ("bell\x07", "control character"),
+        ("form\x0cfeed", "control character"),
+        ("del\x7f", "control character"),
+        (2**53, "too large"),
+        (-(2**60), "too large"),
+        (float("nan"), "not finite"),
+        (float("inf"), "not finite"),
+    ],
+)
+def test_values_other_implementations_would_hash_differently_are_refused(
+    value: object, reason: str
+) -> None:
+    with pytest.raises(CanonicalisationError, match=reason):
+        jsonld.canonicalize(credential(name=value))
+
+
+def test_tabs_newlines_and_safe_integers_are_fine() -> None:
+    nquads = jsonld.canonicalize(credential(name="一行目\n二行目\tタブ\r"))
+    assert '"一行目\\n二行目\\tタブ\\r"' in nquads
+    assert jsonld.canonicalize(credential(**{"@context": [VC_V2, {"n": "https://e.example/n"}],
+                                             "n": 2**53 - 1}))  # fmt: skip

@@ -293,3 +293,11 @@ def _base58_digit_by_digit(data: bytes) -> str:
 def test_base58btc_in_chunks_equals_digit_by_digit(data: bytes) -> None:
     assert encode_base58btc(data) == _base58_digit_by_digit(data)
     assert decode_base58btc(_base58_digit_by_digit(data)) == data
+
+
+def test_blockcerts_javascript_decoder_reads_our_encoding_as_we_meant_it() -> None:
+    vector = json.loads((VECTORS / "our-ethereum-proof-decoded-by-js.json").read_text("utf-8"))
+    leaves = [hashlib.sha256(bytes([i])).digest() for i in range(5)]
+    proof = merkle2019.batch_proofs(leaves, ["blink:eth:sepolia:0x" + "ab" * 32])[3]
+    assert proof.encode() == vector["proofValue"]
+    assert proof.to_json() == vector["decodedByJavaScript"]

@@ -171,7 +171,15 @@ def canonicalize(document: Mapping[str, Any]) -> str:
         result = jsonld.normalize(dict(document), options)
     except UnknownContextError:
         raise
-    except (jsonld.JsonLdError, ValueError, TypeError, KeyError, RecursionError) as error:
+    except (
+        jsonld.JsonLdError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,  # PyLD trips over some malformed documents
+        IndexError,
+        RecursionError,
+    ) as error:
         unknown = _unknown_context(error)
         if unknown is not None:
             raise UnknownContextError(unknown.url) from None

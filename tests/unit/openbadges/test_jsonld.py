@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -10,6 +11,8 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wallet.openbadges import jsonld
 from wallet.openbadges.errors import CanonicalisationError, UnknownContextError
@@ -143,6 +146,7 @@ def test_the_loader_serves_bundled_documents() -> None:
         {"@context": {"@version": 2}},
         {"@context": [VC_V2], "id": "urn:x", "@type": 5},
         {"@context": 7},
+        {"@context": [], "@included": "rtl"},  # PyLD raised AttributeError on this one
     ],
 )
 def test_invalid_json_ld_is_a_typed_error(document: dict[str, object]) -> None:
@@ -205,3 +209,27 @@ def test_tabs_newlines_and_safe_integers_are_fine() -> None:
     assert '"一行目\\n二行目\\tタブ\\r"' in nquads
     assert jsonld.canonicalize(credential(**{"@context": [VC_V2, {"n": "https://e.example/n"}],
                                              "n": 2**53 - 1}))  # fmt: skip
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=8)
+    | st.sampled_from(["@id", "@vocab", "@json", "_:b0", "https://e.example/x", VC_V2, VC_V1]),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(
+        st.sampled_from(["@context", "@id", "@type", "@value", "@language", "@list", "@set",
+                         "@graph", "@reverse", "@index", "@vocab", "@container", "@nest",
+                         "@included", "@json", "@direction", "@version", "@protected",
+                         "name", "id", "type", "issuer", "proof"]),
+        children,
+        max_size=4,
+    ),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["@context", "@id", "name", "issuer", "@included"]),
+                       json_values, max_size=4))  # fmt: skip
+def test_any_json_document_gives_nquads_or_a_typed_error(document: dict[str, object]) -> None:
+    with contextlib.suppress(CanonicalisationError):
+        jsonld.canonicalize(document)

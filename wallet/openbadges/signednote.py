@@ -126,7 +126,7 @@ class Verifier:
     def check(self, text: bytes, signature: bytes) -> datetime | None:
         """Check a signature (without its key ID); return the signed time for type 4."""
         signed_at = None
-        message = text
+        message, timestamp = text, 0
         if self.key_type == TYPE_COSIGNATURE:
             if len(signature) != 8 + 64:
                 raise ProofError("note.signature", f"{self.name}: not a timestamped signature")
@@ -135,11 +135,15 @@ class Verifier:
                 raise ProofError("note.signature", f"{self.name}: the timestamp is out of range")
             signature = signature[8:]
             message = _cosigned_message(text, timestamp)
-            signed_at = datetime.fromtimestamp(timestamp, UTC)
         try:
             Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
         except InvalidSignature:
             raise ProofError("note.signature", f"{self.name}: the signature is forged") from None
+        if self.key_type == TYPE_COSIGNATURE:
+            try:
+                signed_at = datetime.fromtimestamp(timestamp, UTC)
+            except (OverflowError, OSError, ValueError):
+                raise ProofError("note.signature", f"{self.name}: an impossible time") from None
         return signed_at
 
 

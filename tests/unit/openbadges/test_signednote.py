@@ -6,6 +6,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from wallet.openbadges import signednote
 from wallet.openbadges.errors import ProofError
@@ -214,3 +215,17 @@ def test_signing_needs_the_logs_own_name_and_a_time() -> None:
         sign_checkpoint(checkpoint(), Signer.generate("someone.else/log"), T0)
     with pytest.raises(ValueError, match="time"):
         sign_note("text\n", [Signer.generate(ORIGIN)])
+
+
+def test_a_signed_but_impossible_time_is_refused() -> None:
+    # found by fuzzing: a timestamp below 2**63 but past year 9999 made datetime raise
+    log = Signer.generate(ORIGIN)
+    text = checkpoint().text().encode()
+    timestamp = 2**62
+    key = Ed25519PrivateKey.from_private_bytes(log.seed)
+    message = b"cosignature/v1\ntime " + str(timestamp).encode() + b"\n" + text
+    raw = log.verifier().key_id.to_bytes(4, "big") + timestamp.to_bytes(8, "big")
+    raw += key.sign(message)
+    note = f"{text.decode()}\n{EM_DASH} {ORIGIN} {base64.b64encode(raw).decode()}\n"
+    with pytest.raises(ProofError, match="impossible time"):
+        open_checkpoint(note, [log.verifier()])

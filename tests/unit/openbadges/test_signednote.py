@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wallet.openbadges import signednote
 from wallet.openbadges.errors import ProofError
@@ -229,3 +231,34 @@ def test_a_signed_but_impossible_time_is_refused() -> None:
     note = f"{text.decode()}\n{EM_DASH} {ORIGIN} {base64.b64encode(raw).decode()}\n"
     with pytest.raises(ProofError, match="impossible time"):
         open_checkpoint(note, [log.verifier()])
+
+
+GOOD_NOTE = sign_checkpoint(
+    Checkpoint(ORIGIN, 5, bytes(32)), Signer(ORIGIN, 4, bytes(range(32))), T0
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=len(GOOD_NOTE)),
+            st.sampled_from(["", "\n", " ", "+", "=", "/", "A", "0", EM_DASH, "\u2028", "é"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_mangled_checkpoint_is_a_proof_error_or_still_genuine(
+    edits: list[tuple[int, str, bool]],
+) -> None:
+    text = GOOD_NOTE
+    for position, character, replace in edits:
+        text = text[:position] + character + text[position + (1 if replace else 0) :]
+    key = Signer(ORIGIN, 4, bytes(range(32))).verifier()
+    try:
+        opened = open_checkpoint(text, [key])
+    except ProofError:
+        return
+    assert opened.checkpoint == Checkpoint(ORIGIN, 5, bytes(32))

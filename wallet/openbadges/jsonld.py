@@ -26,7 +26,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from cachetools import LRUCache
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
@@ -43,15 +42,26 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _UNPORTABLE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Resolved contexts, kept for our own canonicalisations only (PyLD's module-wide cache could
-# hold a context another loader fetched from the network), one cache per thread: cachetools'
-# caches are not thread-safe and job workers canonicalise in threads.
+# hold a context another loader fetched from the network), one cache per thread (job workers
+# canonicalise in threads).
 _local = threading.local()
+MAX_CACHED_CONTEXTS = 64
 
 
-def _resolved_contexts() -> LRUCache[str, Any]:
-    cache: LRUCache[str, Any] | None = getattr(_local, "resolved", None)
+class _BoundedCache(dict[str, Any]):
+    """The mapping PyLD's ContextResolver caches in; emptied when full (inline contexts of
+    strangers' documents are cached too, so it must not grow without bound)."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self and len(self) >= MAX_CACHED_CONTEXTS:
+            self.clear()
+        super().__setitem__(key, value)
+
+
+def _resolved_contexts() -> _BoundedCache:
+    cache: _BoundedCache | None = getattr(_local, "resolved", None)
     if cache is None:
-        cache = _local.resolved = LRUCache(maxsize=64)
+        cache = _local.resolved = _BoundedCache()
     return cache
 
 

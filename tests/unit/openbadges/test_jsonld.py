@@ -233,3 +233,10 @@ json_values = st.recursive(
 def test_any_json_document_gives_nquads_or_a_typed_error(document: dict[str, object]) -> None:
     with contextlib.suppress(CanonicalisationError):
         jsonld.canonicalize(document)
+
+
+def test_the_context_cache_stays_bounded() -> None:
+    for number in range(jsonld.MAX_CACHED_CONTEXTS * 2):
+        inline = {"@vocab": f"https://vocab.example/{number}/"}
+        jsonld.canonicalize({"@context": [VC_V2, inline], "id": "urn:x", "name": "n"})
+        assert len(jsonld._resolved_contexts()) <= jsonld.MAX_CACHED_CONTEXTS

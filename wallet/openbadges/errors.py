@@ -30,3 +30,28 @@ class SignatureError(OpenBadgesError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class CanonicalisationError(OpenBadgesError):
+    """A JSON-LD document could not be canonicalised (not valid JSON-LD, or too deep)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class UnknownContextError(CanonicalisationError):
+    """A document names a JSON-LD context that is not bundled: we never fetch one."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"context not bundled: {url}")
+        self.url = url
+
+
+class ProofError(OpenBadgesError):
+    """A proof is malformed or does not hold: `code` says which check failed, `reason` why."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason

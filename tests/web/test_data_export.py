@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from tests.accounts_support import log_in
 from tests.conftest import BASE_URL
-from tests.factories import PASSWORD, AwardFactory, BadgeClassFactory, BlobFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    AwardFactory,
+    BadgeClassFactory,
+    BlobFactory,
+    ImportedBadgeFactory,
+    UserFactory,
+)
 from tests.helpers import post_form
 from wallet.models import Award, AwardState, EmailAddress, User
 from wallet.openbadges.verify import verify_baked
@@ -219,3 +226,45 @@ def test_a_wallet_too_large_for_one_file_is_refused_kindly(
     assert refused.status_code == 302
     assert refused.headers["Location"] == "/account#export-heading"
     assert "Your data is too large for one file" in client.get("/account").text
+
+
+def test_imported_badges_are_exported_as_received(client: FlaskClient) -> None:
+    user = _student(client, locale="en")
+    received = BlobFactory(data=b"\x89PNG\r\n\x1a\n as uploaded, byte for byte")
+    from_image = ImportedBadgeFactory(
+        user=user,
+        badge_name="Data/Science ../Basics",
+        source="png",
+        source_url="",
+        source_image_sha256=received.sha256,
+        signed_jws="eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+        is_public=True,
+    )
+    from_url = ImportedBadgeFactory(user=user, status="revoked", revocation_reason="Withdrawn")
+    ImportedBadgeFactory(badge_name="Someone else's import")
+
+    archive = _export(client)
+    names = archive.namelist()
+    imported = sorted(name for name in names if name.startswith("imported/"))
+    # oldest import first; the name's separators never become folders
+    assert imported == [
+        "imported/001 Data Science .. Basics.json",
+        "imported/001 Data Science .. Basics.png",
+        "imported/002 Cloud Foundations.json",
+    ]
+    assert archive.read("imported/001 Data Science .. Basics.png") == received.data
+    records = [json.loads(archive.read(name)) for name in imported if name.endswith(".json")]
+    by_id = {record["assertion"]["id"]: record for record in records}
+    assert set(by_id) == {from_image.assertion_id, from_url.assertion_id}
+    assert by_id[from_image.assertion_id]["signed"] == from_image.signed_jws
+    assert by_id[from_url.assertion_id]["wallet"]["last_check"] == "revoked"
+    assert by_id[from_url.assertion_id]["wallet"]["revocation_reason"] == "Withdrawn"
+    assert by_id[from_url.assertion_id]["wallet"]["imported_from"] == from_url.source_url
+    settings = json.loads(archive.read("share_settings.json"))
+    assert {item["name"] for item in settings["imported"]} == {
+        from_image.badge_name,
+        from_url.badge_name,
+    }
+    readme = archive.read("README.txt").decode("utf-8-sig")
+    assert "imported/ (2)" in readme
+    assert "Someone else" not in json.dumps(settings) + readme

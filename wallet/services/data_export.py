@@ -17,6 +17,9 @@ What is in it (the README says the same to the student):
   made by the same code as the badge page's downloads (``badge_tools.bake``):
   ``.png`` always, ``.svg`` too for an SVG class image. Private badges are the
   student's as much as public ones, so they are all here;
+- ``imported/``: badges imported from other issuers, as received: ``NNN name.json``
+  (the wallet's record, its last check, the assertion, badge class and issuer documents
+  and a signed badge's JWS) and, for an uploaded image, that image byte for byte;
 - ``share_settings.json``: each badge's visibility and share addresses, and the
   public profile's;
 - ``README.txt``.
@@ -44,9 +47,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from wallet import urls
-from wallet.models import Award, AwardState, BadgeClass, User
+from wallet.models import Award, AwardState, BadgeClass, ImportedBadge, User
 from wallet.services import documents
 from wallet.services.badge_tools import bake, baked_formats, file_stem
+from wallet.services.blobs import get_blob
 from wallet.services.errors import ServiceError
 
 MAX_EXPORT_BYTES = 64 * 1024 * 1024
@@ -84,6 +88,7 @@ class ExportContext:
     timezone: str
     max_bytes: int = MAX_EXPORT_BYTES
     awards: list[Award] = field(default_factory=list)  # the exported badges, oldest first
+    imports: list[ImportedBadge] = field(default_factory=list)  # oldest import first
     used_bytes: int = 0
 
     def file(self, path: str, data: bytes) -> ExportFile:
@@ -198,6 +203,46 @@ def _badge_record(session: Session, award: Award, base_url: str) -> dict[str, ob
     }
 
 
+def _imported_stem(number: int, imported: ImportedBadge) -> str:
+    return f"imported/{number:03d} {file_stem(imported.badge_name)}"
+
+
+_IMAGE_SUFFIXES = {"png": "png", "svg": "svg"}
+
+
+def imported_section(context: ExportContext) -> ExportSection:
+    """Badges from other issuers, as they were received (the wallet made none of it)."""
+    files: list[ExportFile] = []
+    for number, imported in enumerate(context.imports, start=1):
+        stem = _imported_stem(number, imported)
+        files.append(context.file(f"{stem}.json", _json(_imported_record(imported))))
+        suffix = _IMAGE_SUFFIXES.get(imported.source)
+        if imported.source_image_sha256 and suffix:
+            image = get_blob(context.session, imported.source_image_sha256).data
+            files.append(context.file(f"{stem}.{suffix}", image))
+    return ExportSection(files, context.text("imported", count=len(context.imports)))
+
+
+def _imported_record(imported: ImportedBadge) -> dict[str, object]:
+    return {
+        "wallet": {
+            "name": imported.badge_name,
+            "issuer": imported.issuer_name,
+            "imported_from": imported.source_url or imported.source,
+            "imported_at": _iso(imported.created_at),
+            "awarded_to": imported.recipient_email,
+            "is_public": imported.is_public,
+            "last_check": imported.status,
+            "last_checked_at": _iso(imported.checked_at),
+            "revocation_reason": imported.revocation_reason or None,
+        },
+        "assertion": imported.assertion_json,
+        "badge_class": imported.badge_json,
+        "issuer": imported.issuer_json,
+        "signed": imported.signed_jws or None,
+    }
+
+
 def share_settings_section(context: ExportContext) -> ExportSection:
     base_url = context.base_url
     badges = [
@@ -212,15 +257,31 @@ def share_settings_section(context: ExportContext) -> ExportSection:
         }
         for number, award in enumerate(context.awards, start=1)
     ]
-    settings = {"public_profile": _profile(context), "badges": badges}
+    imported = [
+        {
+            "file": f"{_imported_stem(number, item)}.json",
+            "name": item.badge_name,
+            "is_public": item.is_public,
+            "share_url": urls.share(base_url, item.share_id),
+            "qr_code_png": urls.share_qr_png(base_url, item.share_id),
+            "qr_code_svg": urls.share_qr_svg(base_url, item.share_id),
+        }
+        for number, item in enumerate(context.imports, start=1)
+    ]
+    settings = {"public_profile": _profile(context), "badges": badges, "imported": imported}
     return ExportSection(
         [context.file("share_settings.json", _json(settings))], context.text("share_settings")
     )
 
 
-# Archive order. Imported badges: append a builder writing under "imported/" (and its
-# paragraph in README_TEXTS); the README and the size bound follow by themselves.
-SECTIONS: tuple[SectionBuilder, ...] = (account_section, badges_section, share_settings_section)
+# Archive order: a new kind of data is one more builder here and its paragraph in
+# README_TEXTS; the README and the size bound follow by themselves.
+SECTIONS: tuple[SectionBuilder, ...] = (
+    account_section,
+    badges_section,
+    imported_section,
+    share_settings_section,
+)
 
 
 # -- the archive -------------------------------------------------------------------------
@@ -253,6 +314,13 @@ def export_data(
     limit = MAX_EXPORT_BYTES if max_bytes is None else max_bytes
     context = ExportContext(session, user, base_url, now, timezone, max_bytes=limit)
     context.awards = _exported_awards(session, user)
+    context.imports = list(
+        session.scalars(
+            select(ImportedBadge)
+            .where(ImportedBadge.user_id == user.id)
+            .order_by(ImportedBadge.created_at, ImportedBadge.id)
+        )
+    )
     built = [build(context) for build in sections]
     files = [context.file("README.txt", _readme(context, built))]
     files += [file for section in built for file in section.files]
@@ -325,6 +393,15 @@ README_TEXTS: dict[str, dict[str, str]] = {
             "  失効したバッジは検証に通らないため、.json だけが入っています。\n"
             "  発行記録には氏名は含まれず、メールアドレスはハッシュ化されています。"
         ),
+        "imported": (
+            "imported/（{count} 件）\n"
+            "  ほかの発行者から取り込んだバッジ。受け取ったときのまま収めています。\n"
+            "  ・.json：ウォレットでの記録（取り込んだ日、最後に確かめた結果とその日時、"
+            "公開・非公開）と、発行者の発行記録（assertion）、バッジの定義（badge_class）、"
+            "発行者（issuer）、署名付きバッジならその署名（signed）。\n"
+            "  ・.png / .svg：画像をアップロードして取り込んだバッジは、その画像をそのまま。\n"
+            "  これらのバッジが本物かどうかは、それぞれの発行者の記録で確かめられます。"
+        ),
         "share_settings": (
             "share_settings.json\n"
             "  共有の設定：バッジごとの公開・非公開、共有ページのアドレス、QRコードのアドレス、"
@@ -364,6 +441,15 @@ README_TEXTS: dict[str, dict[str, str]] = {
             "the issuer.\n"
             "  A revoked badge no longer verifies, so it has only its .json file.\n"
             "  The published record holds no name; your address appears in it only hashed."
+        ),
+        "imported": (
+            "imported/ ({count})\n"
+            "  Badges you imported from other issuers, as they were received:\n"
+            "  - .json: the wallet's record (when you imported it, the last check and when "
+            "it ran, public or private) and the issuer's documents: the assertion, the badge "
+            "class, the issuer and, for a signed badge, its signature (signed).\n"
+            "  - .png / .svg: for a badge imported from an image, that image unchanged.\n"
+            "  Each issuer's own records show whether these badges are genuine."
         ),
         "share_settings": (
             "share_settings.json\n"

@@ -1,7 +1,7 @@
 """Importing a badge from another issuer on a phone, then sharing it with a stranger.
 
 The other issuer is a loopback server the app's fetcher is allowed to reach (the
-live app's ``TEST_FETCHER``); the browser only ever talks to the wallet.
+live app's ``app.extensions["wallet.fetcher"]``); the browser only ever talks to the wallet.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ def issuer(live_server: LiveServer) -> Iterator[ForeignIssuer]:
         ext.db.session.commit()
         ext.db.session.remove()
     with ForeignIssuer() as running:
-        live_server.app.config["TEST_FETCHER"] = running.fetcher()
+        live_server.app.extensions["wallet.fetcher"] = running.fetcher()
         yield running
-        live_server.app.config.pop("TEST_FETCHER")
+        live_server.app.extensions.pop("wallet.fetcher")
 
 
 def _log_in(page: Page, base: str) -> None:

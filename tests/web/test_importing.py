@@ -26,7 +26,7 @@ JA = {"Accept-Language": "ja"}
 @pytest.fixture
 def issuer(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[ForeignIssuer]:
     with ForeignIssuer() as running:
-        monkeypatch.setitem(app.config, "TEST_FETCHER", running.fetcher())
+        monkeypatch.setitem(app.extensions, "wallet.fetcher", running.fetcher())
         yield running
 
 

@@ -3,7 +3,7 @@ it, make it public or private, remove it. Its share page is ``views/share.py``'s
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.datastructures import FileStorage
@@ -16,11 +16,9 @@ from wallet.forms import ActionForm
 from wallet.forms.importing import ImportImageForm, ImportUrlForm, show_refusal
 from wallet.forms.sharing import VisibilityForm
 from wallet.models import ImportedBadge
-from wallet.openbadges.fetching import Fetcher
-from wallet.safe_fetch import fetcher_for
 from wallet.services import imported_badges, importing
 from wallet.services.importing import MAX_UPLOAD_BYTES, ImportRefusedError
-from wallet.views.common import app_settings, safe_next, signed_in_user
+from wallet.views.common import app_settings, remote_fetcher, safe_next, signed_in_user
 
 bp = Blueprint("importing", __name__, url_prefix="/wallet")
 Page = str | tuple[str, int] | Response
@@ -29,13 +27,6 @@ Page = str | tuple[str, int] | Response
 _CONFLICTS = {"duplicate", "ours_in_wallet"}
 # Each import fetches from another site: a handful a minute is plenty for a person.
 IMPORT_LIMIT = "10 per minute"
-
-
-def _fetcher() -> Fetcher:
-    """The safe fetcher. Tests put one allowed to reach their loopback issuer under
-    ``TEST_FETCHER``; nothing outside the tests sets it (there is no setting)."""
-    fetcher: Fetcher | None = current_app.config.get("TEST_FETCHER")
-    return fetcher or fetcher_for(app_settings())
 
 
 def _form_page(
@@ -93,7 +84,7 @@ def _import(data: str | bytes) -> ImportedBadge:
         db.session(),
         signed_in_user(),
         data,
-        _fetcher(),
+        remote_fetcher(),
         base_url=settings.base_url,
         now=utcnow(),
         max_image_bytes=settings.max_image_bytes,

@@ -294,6 +294,15 @@ def test_deleting_the_account_deletes_its_imported_badges(
     from wallet.services.account_deletion import delete_account
 
     _import(db_session, student, issuer.hosted(student.email), issuer.fetcher())
+    upload = issuer.baked_png(issuer.hosted("hanako@shizuoka.ac.jp"))
+    from_image = _import(db_session, student, upload, issuer.fetcher())
+    uploaded, badge_image = from_image.source_image_sha256, from_image.image_sha256
+    shared = AwardFactory().badge_class.image_sha256  # an image someone else still uses
     delete_account(db_session, student, PASSWORD, datetime.now(UTC))
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).select_from(ImportedBadge)) == 0
+    # the uploaded image names its recipient: it goes with the account
+    assert db_session.get(Blob, uploaded) is None
+    assert db_session.get(Blob, shared) is not None
+    assert badge_image is not None
+    assert db_session.get(Blob, badge_image) is not None

@@ -1,7 +1,8 @@
 """Deleting an account: the student's data goes, the issuer's records stay verifiable.
 
 What goes: the account, its name, its addresses, its login sessions, tokens and
-mail requests, and the delivery log of mail to its addresses. What stays: the
+mail requests, the delivery log of mail to its addresses, and its imported badges
+with the images the student uploaded (a baked image names its recipient). What stays: the
 awards the university issued, as unclaimed records (``release_award``): their
 hosted assertions hold no name and keep verifying wherever a badge file was
 handed out, every share surface (page, images, profile) answers 404, and the
@@ -15,11 +16,12 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from wallet.models import Award, AwardState, MailStatus, OutboxMail, User
+from wallet.models import Award, AwardState, ImportedBadge, MailStatus, OutboxMail, User
 from wallet.security import verify_password
 from wallet.services import issuing
 from wallet.services.accounts import WrongPasswordError
 from wallet.services.badges import release_award
+from wallet.services.blobs import delete_unused_blobs
 from wallet.services.outbox import queue_mail
 
 FAREWELL = "account_deleted"  # templates/mail/account_deleted/
@@ -53,6 +55,11 @@ def delete_account(session: Session, user: User, password: str, now: datetime) -
         locale=user.locale,
         context={"recipient_name": user.name, "badge_count": len(awards)},
     )
+    imports = session.scalars(select(ImportedBadge).where(ImportedBadge.user_id == user.id)).all()
+    uploads = {item.source_image_sha256 for item in imports if item.source_image_sha256}
+    for item in imports:
+        session.delete(item)
     session.delete(user)  # addresses, login sessions, tokens, mail requests go with it
     session.flush()
+    delete_unused_blobs(session, uploads)
     return len(awards)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session
 
-from wallet.models import Blob
+from wallet.models import BadgeClass, Blob, ImportedBadge, Issuer, RenderedImage
 from wallet.services.errors import NotFoundError
 
 
@@ -28,3 +29,25 @@ def get_blob(session: Session, sha256: str) -> Blob:
     if blob is None:
         raise NotFoundError()
     return blob
+
+
+def delete_unused_blobs(session: Session, digests: set[str]) -> int:
+    """Delete those of ``digests`` nothing refers to any more (an image that was only
+    one student's upload); returns how many went. Shared images stay."""
+    if not digests:
+        return 0
+    session.flush()
+    used = or_(
+        exists().where(BadgeClass.image_sha256 == Blob.sha256),
+        exists().where(Issuer.image_sha256 == Blob.sha256),
+        exists().where(RenderedImage.blob_sha256 == Blob.sha256),
+        exists().where(ImportedBadge.image_sha256 == Blob.sha256),
+        exists().where(ImportedBadge.source_image_sha256 == Blob.sha256),
+    )
+    unused = select(Blob.sha256).where(Blob.sha256.in_(digests), ~used)
+    gone = list(session.scalars(unused))
+    if gone:
+        session.execute(
+            delete(Blob).where(Blob.sha256.in_(gone)).execution_options(synchronize_session=False)
+        )
+    return len(gone)

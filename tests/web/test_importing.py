@@ -270,6 +270,9 @@ def test_a_public_import_is_shared_naming_its_real_issuer(
     assert f"Issued to 静岡 花子 by {ISSUER_NAME}:" in page
     assert f"{ISSUER_NAME} issued this badge; this wallet did not." in page
     assert "Checked with the issuer at" in page
+    # a reader can check it live, and check any other badge, on the verify page
+    assert f'href="/verify?url={imported.assertion_id}"' in page
+    assert 'href="/verify"' in page
     assert "Shizuoka University" not in page
     assert "静岡大学" not in page
     assert stranger.get(f"/b/{imported.share_id}/qr.svg").status_code == 200

@@ -111,6 +111,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask, settings: Settings) -> None:
     from wallet.views import (
         admin,
+        admin_reports,
         auth,
         badge_tools,
         claim,
@@ -122,7 +123,17 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     )
 
     guards.init_app(app)  # its URL converters must be in place before the routes
-    for module in (auth, claim, wallet, badge_tools, public, share, share_images, admin):
+    for module in (
+        auth,
+        claim,
+        wallet,
+        badge_tools,
+        public,
+        share,
+        share_images,
+        admin,
+        admin_reports,
+    ):
         app.register_blueprint(module.bp)
     if not settings.is_production:
         from wallet.views import dev

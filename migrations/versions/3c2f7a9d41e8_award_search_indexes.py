@@ -30,6 +30,7 @@ def upgrade():
         batch_op.create_index(
             'ix_award_badge_class_issued_on', ['badge_class_id', 'issued_on', 'id'], unique=False
         )
+        batch_op.create_index('ix_award_revoked_at', ['revoked_at'], unique=False)
         for column in ('recipient_name', 'recipient_email', 'student_number'):
             batch_op.create_index(
                 f'ix_award_{column}_search',
@@ -45,6 +46,7 @@ def downgrade():
         batch_op.drop_index('ix_award_recipient_email_search')
         batch_op.drop_index('ix_award_student_number_search')
         batch_op.drop_index('ix_award_recipient_name_search')
+        batch_op.drop_index('ix_award_revoked_at')
         batch_op.drop_index('ix_award_badge_class_issued_on')
         batch_op.drop_index('ix_award_issued_on_id')
     # pg_trgm stays: other objects may use it, and it costs nothing unused.

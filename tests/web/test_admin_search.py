@@ -102,6 +102,17 @@ def test_search_by_part_of_a_name_an_address_or_a_student_number(client: FlaskCl
     assert _search(client, "q=nobody") == []
 
 
+def test_text_too_short_for_the_trigram_index_is_not_counted(client: FlaskClient) -> None:
+    client, _staff, _issuer = staff_client(client)
+    _seed()
+    short = client.get("/admin/awards?q=花子").get_data(as_text=True)
+    assert "1〜2 文字の検索では件数を数えません" in short
+    assert "2 件" not in short
+    longer = client.get("/admin/awards?q=静岡 花子").get_data(as_text=True)
+    assert "2 件" in longer
+    assert "件数を数えません" not in longer
+
+
 def test_like_wildcards_are_searched_as_typed(client: FlaskClient) -> None:
     client, _staff, _issuer = staff_client(client)
     _seed()

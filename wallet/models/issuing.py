@@ -109,6 +109,7 @@ class Award(Base):
         # pages on (issued_on, id), alone or within one badge class.
         Index("ix_award_issued_on_id", "issued_on", "id"),
         Index("ix_award_badge_class_issued_on", "badge_class_id", "issued_on", "id"),
+        Index("ix_award_revoked_at", "revoked_at"),  # the few revoked among many
         # Substring search on name, address and student number: trigram GIN indexes on
         # PostgreSQL (``ILIKE '%…%'`` uses them), plain ones elsewhere (where the
         # address's repeats ``ix_award_recipient_email``: Alembic's comparison cannot

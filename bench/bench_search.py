@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,9 +203,34 @@ def _timed(run: Callable[[], object], repeat: int) -> tuple[float, float]:
     return _percentiles(samples)
 
 
+def _explain(session: Any, search: Callable[[], object]) -> None:
+    """PostgreSQL's plan for each query one search sends, with the values it sends."""
+    from sqlalchemy import event
+
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            statements.append((statement, parameters))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        search()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        session.rollback()
+    cursor = session.connection().connection.cursor()
+    cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+    for statement, parameters in statements:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + statement, parameters)
+        print("\n".join("    " + row[0] for row in cursor.fetchall()))
+    session.rollback()
+
+
 def run(database_url: str, count: int, repeat: int, reuse: bool, explain: bool) -> bool:
     from flask import g
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select
 
     from tests.conftest import make_settings
     from tests.helpers import csrf_token
@@ -212,7 +238,6 @@ def run(database_url: str, count: int, repeat: int, reuse: bool, explain: bool) 
     from wallet import extensions as ext
     from wallet.models import Award, User
     from wallet.services import issuing
-    from wallet.services.issuing.search import matching_awards
 
     instance = Path(tempfile.mkdtemp(prefix="bench-search-"))
     settings = make_settings(instance, database_url=database_url, ratelimit_enabled=False)
@@ -288,19 +313,21 @@ def run(database_url: str, count: int, repeat: int, reuse: bool, explain: bool) 
             svc = _timed(service, repeat)
             web = _timed(page, repeat)
             ok &= web[1] < TARGET_MS
-            shown = f"{matches:,}" if matches <= issuing.COUNT_CAP else f">{issuing.COUNT_CAP:,}"
+            if matches is None:
+                shown = "-"  # too short to count
+            elif matches > issuing.COUNT_CAP:
+                shown = f">{issuing.COUNT_CAP:,}"
+            else:
+                shown = f"{matches:,}"
             print(f"{label:<40} {shown:>8} {svc[0]:>8.1f} {svc[1]:>8.1f}", end=" ")
             print(f"{web[0]:>9.1f} {web[1]:>9.1f}")
             if explain:
-                query = (
-                    matching_awards(session, staff, found, timezone=settings.timezone)
-                    .order_by(Award.issued_on.desc(), Award.id.desc())
-                    .limit(51)
+                _explain(
+                    session,
+                    lambda found=found: issuing.search_awards(
+                        session, staff, found, timezone=settings.timezone
+                    ),
                 )
-                compiled = query.compile(ext.db.engine, compile_kwargs={"literal_binds": True})
-                plan = session.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}"))
-                print("\n".join("    " + row[0] for row in plan))
-                session.rollback()
         ext.db.session.remove()
         ext.db.engine.dispose()
     return ok

@@ -10,7 +10,8 @@ mixed states) with COPY, and ANALYZEs. ``--reuse`` keeps a database an earlier r
 filled with the same ``-n``. Then each search runs ``-r`` times (after two warm-up
 runs) two ways: the service alone (``issuing.search_awards``: the count and one
 page of 50) and the whole page (``GET /admin/awards`` through Flask's test client as
-a logged-in member of the office: form, service, template). ``--explain`` prints
+a logged-in member of the office: form, service, template). For scale, the first row
+times a page that runs one small query (the issuer profile form). ``--explain`` prints
 PostgreSQL's plan for each search's page query. Target: page p95 under 100 ms.
 """
 
@@ -283,6 +284,15 @@ def run(database_url: str, count: int, repeat: int, reuse: bool, explain: bool) 
             f"{'search':<40} {'matches':>8} {'svc p50':>8} {'svc p95':>8} "
             f"{'page p50':>9} {'page p95':>9}"
         )
+
+        def baseline() -> None:
+            response = client.get("/admin/issuer")
+            assert response.status_code == 200
+            g.pop("csrf_token", None)
+
+        floor = _timed(baseline, repeat)
+        label = "(for scale: the issuer profile form)"
+        print(f"{label:<40} {'':>8} {'':>8} {'':>8} {floor[0]:>9.1f} {floor[1]:>9.1f}")
         for label, args in _searches(sample):
             found = issuing.AwardFilter(
                 text=args.get("q", ""),

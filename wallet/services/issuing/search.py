@@ -101,7 +101,6 @@ class AwardSearchPage:
     count: int | None  # matches, at most COUNT_CAP + 1; None: not counted (short text)
     previous: Cursor | None  # ``before`` for the page before this one; None on the first
     following: Cursor | None  # ``after`` for the page after this one; None on the last
-
     cap: int  # the count stopped past this many
 
     @property

@@ -111,6 +111,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask, settings: Settings) -> None:
     from wallet.views import (
         admin,
+        admin_reports,
         auth,
         badge_tools,
         claim,
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         share_images,
         verify,
         admin,
+        admin_reports,
     )
     for module in modules:
         app.register_blueprint(module.bp)

@@ -515,6 +515,23 @@ VISITS: list[Visit] = [
         "revoke",
         _goto(lambda w: f"/admin/awards/{w.revocable_award_id}/revoke"),
     ),
+    Visit("admin_reports.search_awards", "find awards", _goto(lambda w: "/admin/awards")),
+    Visit(
+        "admin_reports.search_awards",
+        "find awards: filtered",
+        _goto(lambda w: f"/admin/awards?q=静岡&badge_class={w.hosted_id}&sort=oldest"),
+    ),
+    Visit(
+        "admin_reports.search_awards",
+        "find awards: bad date",
+        _goto(lambda w: "/admin/awards?issued_from=2026-02-30&state=lost"),
+    ),
+    Visit("admin_reports.show_dashboard", "dashboard", _goto(lambda w: "/admin/dashboard")),
+    Visit(
+        "admin_reports.show_dashboard",
+        "dashboard: weeks",
+        _goto(lambda w: "/admin/dashboard?period=week"),
+    ),
     Visit("dev.list_outbox", "outbox", _goto(lambda w: "/dev/outbox")),
     Visit(
         "dev.show_mail", "mail", lambda p, w, b, r, lang: p.goto(f"{b}/dev/outbox/{w.mails[lang]}")
@@ -539,6 +556,7 @@ EXCLUDED = {
     "share_images.signature_badge": "PNG, tested in tests/web/test_share_image_routes.py",
     "badge_tools.download_badge": "baked image files, tested in tests/web/test_badge_tools.py",
     "badge_tools.add_to_linkedin": "a redirect off the site, tested in test_sharing_controls.py",
+    "admin_reports.export_awards": "a CSV download, tested in tests/web/test_admin_search.py",
 }
 
 

@@ -28,6 +28,9 @@ GET_PAGES = [
     "/admin/badges/{badge}/edit",
     "/admin/badges/{badge}/upload",
     "/admin/awards/{award}/revoke",
+    "/admin/awards",
+    "/admin/awards.csv",
+    "/admin/dashboard",
 ]
 POST_PAGES = [
     "/admin/issuer",

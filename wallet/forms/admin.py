@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    DateField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -33,6 +34,7 @@ from wallet.services.issuing import (
     MAX_EMAIL,
     MAX_ISSUER_DESCRIPTION,
     MAX_NAME,
+    MAX_QUERY,
     MAX_REASON,
     MAX_TEXT,
     MAX_URL,
@@ -120,6 +122,14 @@ MESSAGES: dict[str, Any] = {
     "award_claimed": _l("This award has already been accepted, so there is nothing to resend."),
     "reason_missing": _l("Give the reason for revoking. Verifiers will see it."),
     "reason_too_long": _l("The reason is too long (at most %(max_len)s characters)."),
+    # award search
+    "query_too_long": _l("Search for at most %(max_len)s characters."),
+    "query_control": _l("Remove the hidden control characters from the search."),
+    "bad_state": _l("Choose a state from the list."),
+    "bad_sort": _l("Choose newest or oldest first."),
+    "dates_reversed": _l("The end date is before the start date."),
+    "bad_cursor": _l("This page link is damaged. Search again from the first page of results."),
+    "bad_period": _l("Choose months or weeks."),
     "invalid": _l("Please check this value."),
     **forms.TEXT_MESSAGES,
 }
@@ -294,4 +304,48 @@ class RevokeForm(WalletForm):
             Length(max=MAX_REASON),
         ],
         description=_l("Shown to anyone who verifies this badge."),
+    )
+
+
+STATE_LABELS: dict[str, Any] = {
+    "offered": _l("Not yet claimed"),
+    "pending": _l("Accepted, waiting for the ledger"),
+    "issued": _l("Issued"),
+    "declined": _l("Declined"),
+    "revoked": _l("Revoked"),
+}
+_DATE = _l("Enter a date as YYYY-MM-DD.")
+
+
+class AwardSearchForm(WalletForm):
+    """The award search: a GET form, so a search is a link to share (no CSRF token,
+    since it changes nothing). Build it with ``formdata=request.args``; the view
+    puts the badge classes in ``badge_class.choices``."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Name, address or student number"),
+        validators=[Optional(), Length(max=MAX_QUERY)],
+        description=_l("Any part of it, for example 花子, @example.ac.jp or 7031."),
+    )
+    badge_class = SelectField(_l("Badge"), choices=[], validate_choice=True, default="")
+    state = SelectField(
+        _l("State"),
+        choices=[SelectChoice("", _l("Any state"))]
+        + [SelectChoice(value, label) for value, label in STATE_LABELS.items()],
+        default="",
+    )
+    issued_from = DateField(
+        _l("Awarded from"), validators=[Optional()], invalid_value_message=_DATE
+    )
+    issued_to = DateField(_l("Awarded until"), validators=[Optional()], invalid_value_message=_DATE)
+    sort = SelectField(
+        _l("Order"),
+        choices=[
+            SelectChoice("newest", _l("Newest first")),
+            SelectChoice("oldest", _l("Oldest first")),
+        ],
+        default="newest",
     )

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import DDL, JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wallet.db import Base, UTCDateTime, utcnow
@@ -90,6 +90,15 @@ class AwardState(enum.StrEnum):
     DECLINED = "declined"
 
 
+def _search_index(column: str) -> Index:
+    return Index(
+        f"ix_award_{column}_search",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    )
+
+
 class Award(Base):
     """One badge for one recipient (an OB 2.0 Assertion once published).
 
@@ -97,7 +106,21 @@ class Award(Base):
     """
 
     __tablename__ = "award"
-    __table_args__ = (UniqueConstraint("badge_class_id", "recipient_email"),)
+    __table_args__ = (
+        UniqueConstraint("badge_class_id", "recipient_email"),
+        # The office's award search (``services.issuing.search``): newest first, keyset
+        # pages on (issued_on, id), alone or within one badge class.
+        Index("ix_award_issued_on_id", "issued_on", "id"),
+        Index("ix_award_badge_class_issued_on", "badge_class_id", "issued_on", "id"),
+        Index("ix_award_revoked_at", "revoked_at"),  # the few revoked among many
+        # Substring search on name, address and student number: trigram GIN indexes on
+        # PostgreSQL (``ILIKE '%…%'`` uses them), plain ones elsewhere (where the
+        # address's repeats ``ix_award_recipient_email``: Alembic's comparison cannot
+        # tell an index meant for one dialect only).
+        _search_index("recipient_name"),
+        _search_index("recipient_email"),
+        _search_index("student_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(40), unique=True)  # >= 128 bits
@@ -139,3 +162,12 @@ class Award(Base):
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
+
+
+# The trigram operator class the search indexes use; the migration creates it too.
+# (``create_all`` builds the tests' PostgreSQL schema without the migrations.)
+event.listen(
+    Award.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
+)

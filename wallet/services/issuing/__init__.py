@@ -1,7 +1,9 @@
 """The programme office's use cases: issuer profile, badge classes, awards.
 
 ``badge_classes`` is what the office issues, ``batches`` turns a completers
-list into offered awards with their mail 1, ``awards`` acts on one award.
+list into offered awards with their mail 1, ``awards`` acts on one award,
+``search`` finds awards across classes (and says which a staff member may see),
+``dashboard`` counts them.
 Everything public is importable from here as ``issuing.<name>``.
 """
 
@@ -42,25 +44,64 @@ from wallet.services.issuing.batches import (
     new_share_ids,
     preview_completers,
 )
+from wallet.services.issuing.dashboard import (
+    PERIODS,
+    AwardCounts,
+    BarChart,
+    Dashboard,
+    build_dashboard,
+    claims_chart,
+)
 from wallet.services.issuing.errors import IssuingError
+from wallet.services.issuing.search import (
+    COUNT_CAP,
+    MAX_QUERY,
+    SORTS,
+    STATES,
+    AwardFilter,
+    AwardRow,
+    AwardSearchPage,
+    Cursor,
+    badge_class_choices,
+    export_awards,
+    search_awards,
+    staff_awards,
+    staff_badge_classes,
+)
 
 __all__ = [
     "AWARD_NOTICE",
+    "COUNT_CAP",
     "LINKEDIN_ID_MAX",
     "MAX_EMAIL",
     "MAX_ISSUER_DESCRIPTION",
     "MAX_NAME",
+    "MAX_QUERY",
     "MAX_REASON",
     "MAX_TAGS",
     "MAX_TAG_LENGTH",
     "MAX_TEXT",
     "MAX_URL",
+    "PERIODS",
+    "SORTS",
+    "STATES",
+    "AwardCounts",
+    "AwardFilter",
     "AwardPage",
+    "AwardRow",
+    "AwardSearchPage",
     "BadgeClassDetails",
     "BadgeClassSummary",
+    "BarChart",
+    "Cursor",
+    "Dashboard",
     "IssuerDetails",
     "IssuingError",
+    "badge_class_choices",
+    "build_dashboard",
+    "claims_chart",
     "create_badge_class",
+    "export_awards",
     "get_award",
     "get_badge_class",
     "get_issuer",
@@ -74,5 +115,8 @@ __all__ = [
     "resend_claim",
     "revoke_award",
     "save_issuer",
+    "search_awards",
+    "staff_awards",
+    "staff_badge_classes",
     "update_badge_class",
 ]

@@ -155,8 +155,14 @@ def test_a_revoked_badge_is_refused_with_the_issuers_reason(
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("http://169.254.169.254/latest/meta-data/", "That address is not on the public internet."),
-        ("http://127.0.0.1/ob/assertions/1", "That address is not on the public internet."),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "That address is inside a private or internal network; it is not fetched from here.",
+        ),
+        (
+            "http://127.0.0.1/ob/assertions/1",
+            "That address is inside a private or internal network; it is not fetched from here.",
+        ),
         ("ftp://issuer.example/badge", "Enter an address starting with https://."),
     ],
 )
@@ -182,7 +188,7 @@ def test_a_web_page_instead_of_a_badge_says_so(
     issuer.server.routes["/page"] = answer(b"<html></html>", "text/html")
     status, page, _ = _import_url(client, issuer.url("/page"))
     assert status == 422
-    assert "That is a web page, not a badge's data." in page
+    assert "That is a web page, not a badge." in page
 
 
 def test_our_own_badge_is_already_in_the_wallet(

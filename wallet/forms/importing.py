@@ -14,6 +14,7 @@ from wtforms import Field, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from wallet.forms import WalletForm
+from wallet.forms.fetch_reasons import reason_for
 from wallet.services.errors import ServiceError
 from wallet.services.importing import MAX_URL_LENGTH
 
@@ -40,29 +41,6 @@ class ImportImageForm(WalletForm):
         validators=[FileRequired(_l("Choose the badge image."))],
     )
 
-
-# The safe fetcher's reasons (docs/fetching.md), and http_<status> for an answer that
-# was not the document.
-FETCH_CAUSES = {
-    "bad_url": _l("That is not a web address we can open."),
-    "scheme": _l("Only http and https addresses can be opened."),
-    "port": _l("That address uses a port we do not connect to."),
-    "resolve_failed": _l("The badge's site could not be found."),
-    "blocked_address": _l("That address is not on the public internet."),
-    "connect_failed": _l("The badge's site did not answer."),
-    "tls": _l("The badge's site has no valid certificate."),
-    "timeout": _l("The badge's site took too long to answer."),
-    "bad_response": _l("The badge's site sent a broken answer."),
-    "too_many_redirects": _l("The badge's site redirected too many times."),
-    "insecure_redirect": _l("The badge's site redirected to an insecure address."),
-    "content_type": _l("That address does not serve Open Badges data."),
-    "not_a_badge": _l("That is a web page, not a badge's data."),
-    "too_large": _l("The answer is too large to be a badge."),
-    "http_404": _l("The issuer's site answers that the badge's data is not there (404)."),
-    "http_410": _l("The issuer's site answers that the badge's data is gone (410)."),
-}
-_HTTP_OTHER = _l("The issuer's site answered with an error (HTTP %(status)s).")
-_FETCH_OTHER = _l("The badge's data could not be fetched.")
 
 # which part of the badge failed (services.verifying.CHECK_GROUPS)
 FAILED_CHECKS = {
@@ -118,11 +96,7 @@ MESSAGES = {
 def message_for(error: ServiceError) -> str:
     params = error.params
     if error.code == "fetch_failed":
-        cause = str(params.get("cause", ""))
-        text = FETCH_CAUSES.get(cause)
-        if text is None and cause.startswith("http_"):
-            return str(_HTTP_OTHER) % {"status": cause[5:]}
-        return f"{MESSAGES['unverified']} {text or _FETCH_OTHER}"
+        return f"{MESSAGES['unverified']} {reason_for(str(params.get('cause', '')))}"
     if error.code == "unverified":
         detail = FAILED_CHECKS.get(str(params.get("check", "")), "")
         return f"{MESSAGES['unverified']} {detail}".strip()

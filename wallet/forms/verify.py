@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from wallet import forms
 from wallet.forms import WalletForm
+from wallet.forms.fetch_reasons import FETCH_REASONS, reason_for
 from wallet.services.errors import ServiceError
 
 URL_MAX = 2000
@@ -22,6 +23,8 @@ URL_MAX = 2000
 TEXT_MAX = 200_000
 
 MESSAGES = {
+    # why a document could not be fetched: the same words as on every page that fetches
+    **FETCH_REASONS,
     # what was handed in (services/checking.py)
     "bad_url": _l("Enter the address of a badge, starting with https:// or http://."),
     "not_json": _l(
@@ -40,39 +43,11 @@ MESSAGES = {
         "image of the badge you want to check."
     ),
     "upload_too_large": _l("The file is larger than %(max_kb)s KB: too large for a badge image."),
-    # why a document could not be fetched (wallet/safe_fetch/reasons.py, docs/fetching.md)
-    "scheme": _l("Only http and https addresses can be checked."),
-    "port": _l("Badges are fetched from the usual web ports (80 and 443) only."),
-    "resolve_failed": _l("No site was found at that address. Check it for typing errors."),
-    "blocked_address": _l(
-        "That address is inside a private or internal network; it is not fetched from here."
-    ),
-    "connect_failed": _l("The site could not be reached."),
-    "tls": _l("The site's secure connection (its certificate) is not valid."),
-    "timeout": _l("The site took too long to answer."),
-    "bad_response": _l("The site's answer was broken."),
-    "too_many_redirects": _l("The site redirected too many times."),
-    "insecure_redirect": _l("The site redirected to an insecure address."),
-    "content_type": _l("The address does not serve a badge."),
-    "not_a_badge": _l("That is a web page, not a badge."),
-    "too_large": _l("The answer is too large to be a badge."),
-    "http_404": _l("Nothing was found at this address."),
-    "http_410": _l("The issuer has withdrawn this document."),
-    "http": _l("The site answered with an error (HTTP %(status)s)."),
 }
 
 
-def reason_for(cause: str) -> str:
-    """A fetch failure's code (``http_<status>`` too) in the reader's language."""
-    if cause in MESSAGES:
-        return str(MESSAGES[cause])
-    if cause.startswith("http_") and cause[5:].isdigit():
-        return str(MESSAGES["http"]) % {"status": cause[5:]}
-    return str(MESSAGES["connect_failed"])
-
-
 def message_for(error: ServiceError) -> str:
-    if error.code not in MESSAGES or error.code == "http":
+    if error.code not in MESSAGES:
         return reason_for(error.code)
     text = str(MESSAGES[error.code])
     return text % error.params if error.params else text

@@ -14,12 +14,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from wallet.db import utcnow
 from wallet.extensions import limiter
+from wallet.forms.fetch_reasons import reason_for
 from wallet.forms.verify import (
     ImageCheckForm,
     RecipientForm,
     TextCheckForm,
     UrlCheckForm,
-    reason_for,
     show_error,
 )
 from wallet.services import checking

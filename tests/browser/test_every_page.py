@@ -264,6 +264,16 @@ MAIL_CONTEXTS: dict[str, dict[str, object]] = {
         "claim_url": "http://127.0.0.1/claim/" + "A" * 43,
         "claim_expires_on": "2026-07-01",
     },
+    "claim_reminder": {
+        "recipient_name": "静岡 花子（しずおか はなこ）",
+        "badge_name": LONG_JA,
+        "badge_name_en": LONG_EN,
+        "issuer_name": "国立大学法人静岡大学 全学教育基盤機構",
+        "issuer_name_en": "Centre for Mathematical and Data Science Education",
+        "claim_url": "http://127.0.0.1/claim/" + "F" * 43,
+        "claim_expires_on": "2026-09-28",
+        "awarded_on": "2026-04-01",
+    },
     "badge_issued": {
         "recipient_name": "静岡 花子",
         "badge_name": LONG_JA,

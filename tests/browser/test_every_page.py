@@ -33,7 +33,7 @@ from tests.factories import (
 from wallet import extensions as ext
 from wallet.config import PROJECT_ROOT
 from wallet.mail import Envelope, FolderTransport, render_message
-from wallet.models import AwardState, EmailAddress, TokenPurpose
+from wallet.models import AwardState, EmailAddress, MailStatus, OutboxMail, TokenPurpose
 from wallet.services.tokens import issue_token
 
 pytestmark = pytest.mark.browser
@@ -184,6 +184,19 @@ def _seed(live: LiveServer) -> World:
                 fresh = AwardFactory(badge_class=hosted, recipient_email=email, locale=lang)
                 registrations[(role, lang)] = claim(fresh.id, email)
         borrower = UserFactory(name="浜松 次郎（共用パソコンでログインしたまま）")
+        for address, error in (
+            (LONG_EMAIL, f"recipient refused: {{'{LONG_EMAIL}': (550, b'5.1.1 User unknown')}}"),
+            ("jiro@shizuoka.ac.jp", "554 b'5.7.1 Relay access denied: " + "x" * 200 + "'"),
+        ):
+            session.add(
+                OutboxMail(
+                    template="award_notice",
+                    to_email=address,
+                    status=MailStatus.FAILED,
+                    attempts=10,
+                    last_error=error,
+                )
+            )
 
         def undo(address: str) -> str:
             """An address a claim link added to ``borrower``, and the link that takes it back."""
@@ -473,6 +486,7 @@ VISITS: list[Visit] = [
         "revoke",
         _goto(lambda w: f"/admin/awards/{w.revocable_award_id}/revoke"),
     ),
+    Visit("admin.list_failed_mail", "failed mail", _goto(lambda w: "/admin/mail/failed")),
     Visit("dev.list_outbox", "outbox", _goto(lambda w: "/dev/outbox")),
     Visit(
         "dev.show_mail", "mail", lambda p, w, b, r, lang: p.goto(f"{b}/dev/outbox/{w.mails[lang]}")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from tests.conftest import fresh_app
 from tests.factories import BadgeClassFactory, UserFactory
 from tests.smtp import SMTPServer
+from wallet import extensions as ext
 from wallet import jobs
 from wallet.config import Settings
 from wallet.models import Award, OutboxMail, Token, TokenPurpose
@@ -242,12 +246,36 @@ def test_a_reminder_arrives_over_smtp_in_both_languages(
     sent = {m.to_email: m for m in _reminders(db_session)}
     assert sent["hanako@shizuoka.ac.jp"].status == "sent"
     assert sent["hanako@shizuoka.ac.jp"].context == {}  # the link is not kept once sent
-    for message, text in (
+    for message, wanted in (
         (ja, "2026年4月1日に"),
         (en, "awarded you an Open Badge on April 1, 2026"),
     ):
         plain, html = message.body("plain"), message.body("html")
-        assert text in plain
-        assert text in html
+        assert wanted in plain
+        assert wanted in html
         assert f"{BASE_URL}/claim/" in plain
         assert f'href="{BASE_URL}/claim/' in html
+
+
+def test_two_runs_at_once_on_postgres_share_the_awards(tmp_path: Path) -> None:
+    """Run A holds its claimed awards (not committed yet); run B skips them, never waits."""
+    if not (os.environ.get("WALLET_TEST_DATABASE_URL") or "").startswith("postgresql"):
+        pytest.skip("SKIP LOCKED is PostgreSQL's")
+    with fresh_app(tmp_path) as app, app.app_context():
+        ids = [a.id for a in _issue(ext.db.session(), *(f"s{i}@x.jp" for i in range(4)))]
+        ext.db.session.remove()
+        policy = reminders.ReminderPolicy.from_days(30, 6)
+        now = T0 + timedelta(days=31)
+        run_a, run_b = Session(ext.db.engine), Session(ext.db.engine)
+        try:
+            claimed_a = reminders._claim_due(run_a, policy, now, 2)
+            run_b.execute(text("SET LOCAL lock_timeout = '2s'"))
+            claimed_b = reminders._claim_due(run_b, policy, now, 10)
+            assert len(claimed_a) == 2
+            assert set(claimed_a).isdisjoint(claimed_b)
+            assert set(claimed_a) | set(claimed_b) == set(ids)
+        finally:
+            run_a.rollback()
+            run_b.rollback()
+            run_a.close()
+            run_b.close()

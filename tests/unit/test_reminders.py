@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from flask import Flask
+from huey.storage import MemoryStorage
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -279,3 +280,11 @@ def test_two_runs_at_once_on_postgres_share_the_awards(tmp_path: Path) -> None:
             run_b.rollback()
             run_a.close()
             run_b.close()
+
+
+def test_a_run_that_queued_reminders_kicks_delivery(db_session: Session) -> None:
+    _issue(db_session, *(f"s{i}@shizuoka.ac.jp" for i in range(150)))
+    jobs.huey.storage = MemoryStorage("reminders-test")  # conftest puts it back
+    with time_machine.travel(T0 + timedelta(days=31), tick=False):
+        assert jobs.send_claim_reminders() == 150
+    assert [t.name.rsplit(".", 1)[-1] for t in jobs.huey.pending()] == ["drain_outbox"] * 2

@@ -1,4 +1,4 @@
-"""The programme office under ``/admin``: issuer profile, badge classes, awards.
+"""The programme office under ``/admin``: issuer profile, badge classes, awards, failed mail.
 
 Staff only: anonymous visitors go to the login page, everyone else gets 403.
 """

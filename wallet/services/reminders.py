@@ -78,11 +78,18 @@ def count_due_reminders(session: Session, policy: ReminderPolicy, now: datetime)
     return session.scalar(select(func.count()).select_from(Award).where(_due(policy, now))) or 0
 
 
-def _claim_due(session: Session, policy: ReminderPolicy, now: datetime, limit: int) -> list[int]:
-    """Count one more reminder on up to ``limit`` due awards; their ids."""
+def _claim_due(
+    session: Session, policy: ReminderPolicy, now: datetime, limit: int, after: int = 0
+) -> list[int]:
+    """Count one more reminder on up to ``limit`` due awards with ids above ``after``.
+
+    A run walks the ids upwards (``after`` is the last batch's highest), so each
+    batch reads the primary key from where the last stopped instead of passing
+    over every award the run already reminded.
+    """
     due = (
         select(Award.id)
-        .where(_due(policy, now))
+        .where(_due(policy, now), Award.id > after)
         .order_by(Award.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -189,9 +196,9 @@ def send_due_reminders(
     """
     if policy.count <= 0:
         return 0
-    queued = 0
+    queued = after = 0
     for _ in range(MAX_BATCHES_PER_RUN):
-        award_ids = _claim_due(session, policy, now, batch_size)
+        award_ids = _claim_due(session, policy, now, batch_size, after)
         queue_reminders(
             session,
             award_ids,
@@ -204,4 +211,5 @@ def send_due_reminders(
         queued += len(award_ids)
         if len(award_ids) < batch_size:
             break
+        after = award_ids[-1]
     return queued

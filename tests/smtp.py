@@ -32,9 +32,23 @@ class _Handler:
     def __init__(self, server: SMTPServer) -> None:
         self.server = server
 
+    async def handle_RCPT(
+        self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any
+    ) -> str:
+        with self.server.lock:
+            refusal = self.server.refuse_recipients_with
+            if refusal:
+                self.server.refusals += 1
+                return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.server.lock:
+            if self.server.refuse_data_with:
+                self.server.refusals += 1
+                return self.server.refuse_data_with
             self.server.messages.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), message)
             )
@@ -53,6 +67,10 @@ class SMTPServer:
         self.port = port or free_port()
         self.messages: list[Received] = []
         self.lock = threading.Lock()
+        # a relay having a bad time: the reply to every RCPT or DATA while set
+        self.refuse_recipients_with = ""
+        self.refuse_data_with = ""
+        self.refusals = 0
         self._controller: Controller | None = None
 
     def start(self) -> None:

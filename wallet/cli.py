@@ -10,7 +10,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from wallet.config import Settings
+from wallet.db import utcnow
 from wallet.extensions import db
+from wallet.services import outbox, reminders
 from wallet.services.demo import load_demo_data
 from wallet.services.errors import ServiceError
 from wallet.services.staff import create_staff_user
@@ -77,7 +79,50 @@ def demo_data() -> None:
         click.echo(f"  Her public profile:     {result.profile_url}")
 
 
+@click.group("reminders")
+def reminders_group() -> None:
+    """Claim reminders for awards not yet accepted (docs/operations.md)."""
+
+
+@reminders_group.command("send")
+@with_appcontext
+def send_reminders() -> None:
+    """Queue every reminder due now (what the hourly job does)."""
+    settings = _settings()
+    session = db.session()
+    count = reminders.send_due_reminders(
+        session,
+        reminders.ReminderPolicy.from_days(
+            settings.reminder_interval_days, settings.reminder_count
+        ),
+        base_url=settings.base_url,
+        claim_lifetime=timedelta(days=settings.claim_token_days),
+        timezone=settings.timezone,
+        now=utcnow(),
+        commit=session.commit,
+    )
+    click.echo(f"{count} reminders queued.")
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """The mail outbox (docs/mail.md)."""
+
+
+@outbox_group.command("retry")
+@click.option("--id", "mail_ids", type=int, multiple=True, help="Only this mail (repeatable).")
+@with_appcontext
+def retry_failed_mail(mail_ids: tuple[int, ...]) -> None:
+    """Put failed mails back in the queue: all of them, or those named with --id."""
+    session = db.session()
+    count = outbox.requeue_failed_mail(session, utcnow(), mail_ids or None)
+    session.commit()
+    click.echo(f"{count} failed mails queued again; the worker sends them within a minute.")
+
+
 def init_app(app: Flask) -> None:
     """Register the wallet's commands on ``app.cli``."""
     app.cli.add_command(create_staff)
     app.cli.add_command(demo_data)
+    app.cli.add_command(reminders_group)
+    app.cli.add_command(outbox_group)

@@ -55,7 +55,12 @@ class Settings:
     instance_path: Path = PROJECT_ROOT / "instance"
     timezone: str = "Asia/Tokyo"
     default_locale: str = "ja"
-    claim_token_days: int = 90
+    # the student has this long to claim (the university's guide: 180 days to register)
+    claim_token_days: int = 180
+    # an award not yet claimed is reminded every ``reminder_interval_days``, at most
+    # ``reminder_count`` times (0: never); docs/operations.md
+    reminder_interval_days: int = 30
+    reminder_count: int = 6
     # mail
     mail_from: str = "Open Badge Wallet <noreply@wallet.invalid>"
     smtp_host: str = ""
@@ -131,6 +136,10 @@ class Settings:
             timezone=get("WALLET_TIMEZONE", cls.timezone),
             default_locale=get("WALLET_DEFAULT_LOCALE", cls.default_locale),
             claim_token_days=int(get("WALLET_CLAIM_TOKEN_DAYS", cls.claim_token_days)),
+            reminder_interval_days=int(
+                get("WALLET_REMINDER_INTERVAL_DAYS", cls.reminder_interval_days)
+            ),
+            reminder_count=int(get("WALLET_REMINDER_COUNT", cls.reminder_count)),
             mail_from=get("WALLET_MAIL_FROM", cls.mail_from),
             smtp_host=get("WALLET_SMTP_HOST", ""),
             smtp_port=int(get("WALLET_SMTP_PORT", cls.smtp_port)),

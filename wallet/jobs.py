@@ -14,7 +14,7 @@ import logging
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -30,7 +30,7 @@ from wallet.db import utcnow
 from wallet.models import MailRequest, OutboxMail
 from wallet.openbadges.fetching import Fetcher
 from wallet.safe_fetch import fetcher_for
-from wallet.services import importing, mail_requests, outbox
+from wallet.services import importing, mail_requests, outbox, reminders
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +224,43 @@ def reverify_imported_badges(
 def reverify_imported_badges_hourly() -> None:
     """Each hour, the imported badges last checked a day ago or more."""
     reverify_imported_badges()
+
+
+# -- claim reminders ------------------------------------------------------------------
+
+
+def send_claim_reminders(*, clock: Callable[[], datetime] = utcnow) -> int:
+    """Queue every due claim reminder (docs/operations.md); returns how many.
+
+    A session of its own, committed after each batch: a run killed half-way
+    leaves the rest due for the next run, and none counted twice.
+    """
+    with app_context() as app:
+        settings: Settings = app.config["WALLET_SETTINGS"]
+        session = ext.db.session.session_factory()
+        try:
+            count = reminders.send_due_reminders(
+                session,
+                reminders.ReminderPolicy.from_days(
+                    settings.reminder_interval_days, settings.reminder_count
+                ),
+                base_url=settings.base_url,
+                claim_lifetime=timedelta(days=settings.claim_token_days),
+                timezone=settings.timezone,
+                now=clock(),
+                commit=session.commit,
+            )
+        finally:
+            session.close()
+    if count:
+        log.info("reminders: %d queued", count)
+    return count
+
+
+@huey.periodic_task(crontab(minute="47"))
+def send_claim_reminders_hourly() -> None:
+    """Reminders fall due through the day (a month after each award's mail)."""
+    send_claim_reminders()
 
 
 # -- queue a drain after each commit that added mail or a mail request -------------

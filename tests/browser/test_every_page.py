@@ -34,7 +34,7 @@ from tests.factories import (
 from wallet import extensions as ext
 from wallet.config import PROJECT_ROOT
 from wallet.mail import Envelope, FolderTransport, render_message
-from wallet.models import AwardState, EmailAddress, TokenPurpose
+from wallet.models import AwardState, EmailAddress, MailStatus, OutboxMail, TokenPurpose
 from wallet.services.tokens import issue_token
 
 pytestmark = pytest.mark.browser
@@ -190,6 +190,19 @@ def _seed(live: LiveServer) -> World:
                 fresh = AwardFactory(badge_class=hosted, recipient_email=email, locale=lang)
                 registrations[(role, lang)] = claim(fresh.id, email)
         borrower = UserFactory(name="浜松 次郎（共用パソコンでログインしたまま）")
+        for address, error in (
+            (LONG_EMAIL, f"recipient refused: {{'{LONG_EMAIL}': (550, b'5.1.1 User unknown')}}"),
+            ("jiro@shizuoka.ac.jp", "554 b'5.7.1 Relay access denied: " + "x" * 200 + "'"),
+        ):
+            session.add(
+                OutboxMail(
+                    template="award_notice",
+                    to_email=address,
+                    status=MailStatus.FAILED,
+                    attempts=10,
+                    last_error=error,
+                )
+            )
 
         def undo(address: str) -> str:
             """An address a claim link added to ``borrower``, and the link that takes it back."""
@@ -284,6 +297,16 @@ MAIL_CONTEXTS: dict[str, dict[str, object]] = {
         "issuer_name_en": "Centre for Mathematical and Data Science Education",
         "claim_url": "http://127.0.0.1/claim/" + "A" * 43,
         "claim_expires_on": "2026-07-01",
+    },
+    "claim_reminder": {
+        "recipient_name": "静岡 花子（しずおか はなこ）",
+        "badge_name": LONG_JA,
+        "badge_name_en": LONG_EN,
+        "issuer_name": "国立大学法人静岡大学 全学教育基盤機構",
+        "issuer_name_en": "Centre for Mathematical and Data Science Education",
+        "claim_url": "http://127.0.0.1/claim/" + "F" * 43,
+        "claim_expires_on": "2026-09-28",
+        "awarded_on": "2026-04-01",
     },
     "badge_issued": {
         "recipient_name": "静岡 花子",
@@ -532,6 +555,7 @@ VISITS: list[Visit] = [
         "dashboard: weeks",
         _goto(lambda w: "/admin/dashboard?period=week"),
     ),
+    Visit("admin.list_failed_mail", "failed mail", _goto(lambda w: "/admin/mail/failed")),
     Visit("dev.list_outbox", "outbox", _goto(lambda w: "/dev/outbox")),
     Visit(
         "dev.show_mail", "mail", lambda p, w, b, r, lang: p.goto(f"{b}/dev/outbox/{w.mails[lang]}")

@@ -282,3 +282,32 @@ def test_account_deleted_in_both_languages(
     assert message["Subject"] == subject
     assert line in message_part(message, "plain")
     assert line in message_part(message, "html")
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject", "lines"),
+    [
+        (
+            "ja",
+            "【再送】オープンバッジ受け取りのお願い",
+            ["2026年4月1日に", "まだ受け取られていません", "2026年7月1日"],
+        ),
+        (
+            "en",
+            "Reminder: your Open Badge is waiting to be received",
+            ["on April 1, 2026 that you have not received yet", "until July 1, 2026"],
+        ),
+    ],
+)
+def test_claim_reminder(
+    mail_settings: Settings, locale: str, subject: str, lines: list[str]
+) -> None:
+    context = {**award_context(), "awarded_on": "2026-04-01"}
+    message = render(mail_settings, "claim_reminder", locale, context)
+
+    assert message["Subject"] == subject
+    for part in ("plain", "html"):
+        body = message_part(message, part)
+        assert all(line in body for line in lines), (part, body)
+        assert "secret-claim-token" in body
+    assert "<script>" not in message_part(message, "html")

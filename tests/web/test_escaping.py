@@ -263,6 +263,16 @@ MAILS: dict[str, dict[str, object]] = {
         "claim_url": "http://wallet.test/claim/abc",
         "claim_expires_on": "2026-07-01",
     },
+    "claim_reminder": {
+        "recipient_name": hostile("氏名"),
+        "badge_name": hostile("名前"),
+        "badge_name_en": hostile("Name "),
+        "issuer_name": hostile("大学"),
+        "issuer_name_en": hostile("University "),
+        "claim_url": "http://wallet.test/claim/abc",
+        "claim_expires_on": "2026-07-01",
+        "awarded_on": "2026-04-01",
+    },
     "badge_issued": {
         "recipient_name": hostile("氏名"),
         "badge_name": hostile("名前"),

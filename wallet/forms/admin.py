@@ -349,3 +349,24 @@ class AwardSearchForm(WalletForm):
         ],
         default="newest",
     )
+
+
+# What each outbox template is, for the failed-mail page (the template names are code).
+MAIL_KINDS = {
+    "award_notice": _l("Award notice (mail 1)"),
+    "claim_reminder": _l("Claim reminder"),
+    "badge_issued": _l("Badge issued (mail 2)"),
+    "activation": _l("Account activation"),
+    "password_reset": _l("Password reset"),
+    "add_email": _l("Address confirmation"),
+    "address_added": _l("Address added notice"),
+    "address_removed": _l("Address removed notice"),
+    "login_throttled": _l("Login failures notice"),
+    "account_deleted": _l("Account deleted notice"),
+}
+
+
+def mail_kind(template: str) -> str:
+    """The office's name for an outbox template; the template name itself if unknown."""
+    label = MAIL_KINDS.get(template)
+    return str(label) if label is not None else template

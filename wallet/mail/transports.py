@@ -17,6 +17,31 @@ from typing import Protocol
 from wallet.config import Settings
 from wallet.mail.errors import MailTransportError
 
+# RFC 3463 enhanced status code at the start of a reply's text: "5.1.1 ...".
+_ENHANCED_STATUS = re.compile(rb"\s*5\.(\d{1,3})\.(\d{1,3})\b")
+# RFC 5321 replies about the mailbox or address itself (when no enhanced code says more).
+_ADDRESS_REPLIES = frozenset({550, 551, 553})
+
+
+def is_permanent_refusal(code: int, text: bytes | str) -> bool:
+    """True when a reply says this address will never take mail, so retrying is pointless.
+
+    Only what is about the recipient's address counts: enhanced status ``5.1.x``
+    (bad mailbox, domain or syntax) and ``5.2.1`` (mailbox disabled), or, without
+    an enhanced code, 550, 551 and 553. Every other refusal may be the relay's own
+    state or configuration and is retried (docs/mail.md, "Which refusals are
+    permanent"): 530/535 authentication, 550 ``5.7.x`` relaying denied or
+    policy, 552 storage, 554 transaction failed, 500-504 a confused session.
+    """
+    if not 500 <= code < 600:
+        return False
+    raw = text.encode("utf-8", "replace") if isinstance(text, str) else text
+    enhanced = _ENHANCED_STATUS.match(raw)
+    if enhanced:
+        subject, detail = (int(part) for part in enhanced.groups())
+        return subject == 1 or (subject, detail) == (2, 1)
+    return code in _ADDRESS_REPLIES
+
 
 class Transport(Protocol):
     def send(self, message: EmailMessage) -> None: ...
@@ -91,16 +116,21 @@ class SMTPTransport:
                 if attempt == 2:
                     raise MailTransportError(str(error)) from error
             except smtplib.SMTPRecipientsRefused as error:
-                codes = [code for code, _msg in error.recipients.values()]
+                replies = list(error.recipients.values())
                 raise MailTransportError(
                     f"recipient refused: {error.recipients}",
-                    permanent=all(500 <= code < 600 for code in codes),
+                    permanent=bool(replies)
+                    and all(is_permanent_refusal(code, text) for code, text in replies),
                 ) from error
             except smtplib.SMTPResponseException as error:
                 self._reset(smtp)
+                # A refused sender (MAIL FROM) is our own configuration, never the
+                # recipient's fault; a refusal after DATA may name the recipient.
+                permanent = isinstance(error, smtplib.SMTPDataError) and is_permanent_refusal(
+                    error.smtp_code, error.smtp_error
+                )
                 raise MailTransportError(
-                    f"{error.smtp_code} {error.smtp_error!r}",
-                    permanent=500 <= error.smtp_code < 600,
+                    f"{error.smtp_code} {error.smtp_error!r}", permanent=permanent
                 ) from error
             except (OSError, smtplib.SMTPException) as error:
                 self._smtp = None

@@ -143,6 +143,10 @@ class Award(Base):
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    # claim reminders (services/reminders.py): how many were queued, the last one when;
+    # written in the transaction that queues the reminder, so none goes twice
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     badge_class: Mapped[BadgeClass] = relationship(back_populates="awards")

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from wallet.mail import Envelope, MailError
 from wallet.models import MailStatus, OutboxMail
+from wallet.services.errors import NotFoundError
 
 MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=30)
@@ -190,3 +191,55 @@ def deliver_due_mail(
             report.sent += 1
         commit()
     return report
+
+
+# -- failed mail: shown to the office, put back in the queue on request ------------
+
+
+@dataclass(frozen=True)
+class FailedMailPage:
+    mails: list[OutboxMail]
+    total: int
+
+
+def list_failed_mail(session: Session, *, limit: int = 200) -> FailedMailPage:
+    """The mails delivery gave up on, newest first, with their last error and attempts."""
+    total = session.scalar(
+        select(func.count()).select_from(OutboxMail).where(OutboxMail.status == MailStatus.FAILED)
+    )
+    mails = session.scalars(
+        select(OutboxMail)
+        .where(OutboxMail.status == MailStatus.FAILED)
+        .order_by(OutboxMail.id.desc())
+        .limit(limit)
+    ).all()
+    return FailedMailPage(mails=list(mails), total=total or 0)
+
+
+def get_mail(session: Session, mail_id: int) -> OutboxMail:
+    """One outbox mail by id; ``NotFoundError`` if there is none."""
+    mail = session.get(OutboxMail, mail_id)
+    if mail is None:
+        raise NotFoundError()
+    return mail
+
+
+def requeue_failed_mail(
+    session: Session, now: datetime, mail_ids: Collection[int] | None = None
+) -> int:
+    """Put failed mails (those of ``mail_ids``, or all) back in the queue; how many.
+
+    Each gets a fresh round of ``MAX_ATTEMPTS`` from ``now``; its last error stays
+    until it is sent. Only rows still failed change, in one statement, so asking
+    twice (a double click, two staff members, the command and the page) queues a
+    mail once, and a mail sent meanwhile is never sent again.
+    """
+    statement = (
+        _TABLE.update()
+        .where(_TABLE.c.status == MailStatus.FAILED)
+        .values(status=MailStatus.QUEUED, attempts=0, next_attempt_at=now)
+    )
+    if mail_ids is not None:
+        statement = statement.where(_TABLE.c.id.in_(list(mail_ids)))
+    result = session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,4 +1,4 @@
-"""The programme office under ``/admin``: issuer profile, badge classes, awards.
+"""The programme office under ``/admin``: issuer profile, badge classes, awards, failed mail.
 
 Staff only: anonymous visitors go to the login page, everyone else gets 403.
 """
@@ -10,11 +10,13 @@ from typing import cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from wallet.db import utcnow
 from wallet.extensions import db, login_manager
 from wallet.forms import ActionForm
 from wallet.forms.admin import (
@@ -23,11 +25,12 @@ from wallet.forms.admin import (
     ConfirmBatchForm,
     IssuerForm,
     RevokeForm,
+    mail_kind,
     message_for,
     row_problem,
     show_error,
 )
-from wallet.services import issuing
+from wallet.services import issuing, outbox
 from wallet.services.csv_import import open_sealed_rows, seal_rows
 from wallet.services.errors import ValidationError
 from wallet.services.text import reveal
@@ -307,3 +310,43 @@ def revoke_award(award_id: int) -> Page:
             flash(_("The badge has been revoked."), "success")
             return redirect(url_for("admin.show_badge_class", badge_class_id=award.badge_class_id))
     return render_template("admin/revoke.html", form=form, award=award), _status(form)
+
+
+@bp.get("/mail/failed")
+def list_failed_mail() -> Page:
+    return render_template(
+        "admin/failed_mail.html",
+        failed=outbox.list_failed_mail(db.session()),
+        mail_kind=mail_kind,
+        action_form=ActionForm(),
+    )
+
+
+def _requeue(mail_ids: list[int] | None) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = db.session()
+    count = outbox.requeue_failed_mail(session, utcnow(), mail_ids)
+    session.commit()
+    if count:
+        flash(
+            ngettext(
+                "%(num)s mail is queued again; it goes out within a minute.",
+                "%(num)s mails are queued again; they go out within a minute.",
+                count,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Nothing to re-send: these mails are already queued or sent."), "info")
+    return redirect(url_for("admin.list_failed_mail"))
+
+
+@bp.post("/mail/failed/<int:mail_id>/retry")
+def retry_failed_mail(mail_id: int) -> Response:
+    return _requeue([outbox.get_mail(db.session(), mail_id).id])
+
+
+@bp.post("/mail/failed/retry")
+def retry_all_failed_mail() -> Response:
+    return _requeue(None)

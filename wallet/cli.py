@@ -88,19 +88,7 @@ def reminders_group() -> None:
 @with_appcontext
 def send_reminders() -> None:
     """Queue every reminder due now (what the hourly job does)."""
-    settings = _settings()
-    session = db.session()
-    count = reminders.send_due_reminders(
-        session,
-        reminders.ReminderPolicy.from_days(
-            settings.reminder_interval_days, settings.reminder_count
-        ),
-        base_url=settings.base_url,
-        claim_lifetime=timedelta(days=settings.claim_token_days),
-        timezone=settings.timezone,
-        now=utcnow(),
-        commit=session.commit,
-    )
+    count = reminders.send_reminders_now(db.session(), _settings(), utcnow())
     click.echo(f"{count} reminders queued.")
 
 

@@ -14,7 +14,7 @@ import logging
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -239,17 +239,7 @@ def send_claim_reminders(*, clock: Callable[[], datetime] = utcnow) -> int:
         settings: Settings = app.config["WALLET_SETTINGS"]
         session = ext.db.session.session_factory()
         try:
-            count = reminders.send_due_reminders(
-                session,
-                reminders.ReminderPolicy.from_days(
-                    settings.reminder_interval_days, settings.reminder_count
-                ),
-                base_url=settings.base_url,
-                claim_lifetime=timedelta(days=settings.claim_token_days),
-                timezone=settings.timezone,
-                now=clock(),
-                commit=session.commit,
-            )
+            count = reminders.send_reminders_now(session, settings, clock())
         finally:
             session.close()
     if count:

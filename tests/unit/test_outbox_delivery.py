@@ -221,6 +221,19 @@ def test_sent_mail_is_never_sent_again(db_session: Session) -> None:
     assert db_session.scalar(select(func.count()).select_from(OutboxMail)) == 2
 
 
+def test_a_claim_never_takes_more_than_its_batch(db_session: Session) -> None:
+    """The rest stays due for the next batch (or another worker), on every database."""
+    queue_award_notices(db_session, 5)
+    now = later()
+    first = _claim_due(db_session, now=now, limit=2)
+    second = _claim_due(db_session, now=now, limit=2)
+    third = _claim_due(db_session, now=now, limit=2)
+    assert [len(first), len(second), len(third)] == [2, 2, 1]
+    ids = [c.envelope.mail_id for c in first + second + third]
+    assert len(set(ids)) == 5
+    assert _claim_due(db_session, now=now, limit=2) == []
+
+
 def test_postgres_workers_skip_mail_another_worker_is_claiming(app: Flask) -> None:
     """Two workers claiming at the same moment on PostgreSQL: neither waits, none overlaps."""
     with app.app_context():

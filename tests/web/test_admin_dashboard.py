@@ -30,8 +30,8 @@ def _seed() -> None:
     robots = BadgeClassFactory(name="ロボット工学", name_en="Robotics")
     BadgeClassFactory(name="まだ誰にも授与していないバッジ")
     accepted = {"accepted_at": NOW - timedelta(days=3)}
-    for _ in range(3):
-        AwardFactory(badge_class=data)  # waiting
+    for sent in (0, 1, 2):
+        AwardFactory(badge_class=data, reminders_sent=sent)  # waiting
     AwardFactory(badge_class=data, state=AwardState.ISSUED, is_public=True, **accepted)
     AwardFactory(badge_class=data, state=AwardState.ISSUED, is_public=False, **accepted)
     AwardFactory(badge_class=data, state=AwardState.DECLINED)
@@ -53,10 +53,13 @@ def test_counts_per_badge_and_in_total(client: FlaskClient) -> None:
     response = client.get("/admin/dashboard")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    # awarded, waiting, accepted, pending, issued, declined, revoked, claim rate, share rate
-    assert _cells(page, "データサイエンス入門") == ["6", "3", "2", "0", "2", "1", "0", "33%", "50%"]
-    assert _cells(page, "ロボット工学") == ["3", "0", "2", "1", "0", "0", "2", "67%", "100%"]
-    assert _cells(page, "まだ誰にも授与していないバッジ") == ["0"] * 7 + ["–", "–"]
+    # awarded, waiting, accepted, pending, issued, declined, revoked, reminders sent,
+    # claim rate, share rate
+    assert _cells(page, "データサイエンス入門") == [
+        "6", "3", "2", "0", "2", "1", "0", "3", "33%", "50%",
+    ]  # fmt: skip
+    assert _cells(page, "ロボット工学") == ["3", "0", "2", "1", "0", "0", "2", "0", "67%", "100%"]
+    assert _cells(page, "まだ誰にも授与していないバッジ") == ["0"] * 8 + ["–", "–"]
     assert _cells(page, "すべてのバッジ（合計）") == [
         "9",
         "3",
@@ -65,6 +68,7 @@ def test_counts_per_badge_and_in_total(client: FlaskClient) -> None:
         "2",
         "1",
         "2",
+        "3",
         "44%",
         "67%",
     ]

@@ -82,19 +82,24 @@ class DeliveryReport:
 def _claim_due(session: Session, *, now: datetime, limit: int) -> list[_Claimed]:
     """Lease up to ``limit`` due mails so no other worker picks them meanwhile.
 
-    One ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``: on
-    PostgreSQL rows another worker is claiming are skipped, not waited for; SQLite
-    ignores ``FOR UPDATE`` and serialises writers (the statement writes at once, so
-    two workers never both read the same due rows and then both lease them).
+    The due ids are read with ``SELECT ... FOR UPDATE SKIP LOCKED`` and then leased by
+    id: on PostgreSQL rows another worker is claiming are skipped, not waited for.
+    (Not one ``UPDATE ... WHERE id IN (SELECT ... LIMIT n)``: PostgreSQL may run such a
+    subquery more than once and lease more than ``limit``.) SQLite ignores ``FOR
+    UPDATE``; its transactions begin ``IMMEDIATE`` (``wallet.db``), so two workers never
+    read the same due rows at once.
     """
-    due = (
-        select(OutboxMail.id)
-        .where(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
-        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
+    due = list(
+        session.scalars(
+            select(OutboxMail.id)
+            .where(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
     )
+    if not due:
+        return []
     rows = session.execute(
         _TABLE.update()
         .where(_TABLE.c.id.in_(due))

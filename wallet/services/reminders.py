@@ -32,6 +32,7 @@ from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from wallet import urls
+from wallet.config import Settings
 from wallet.models import Award, AwardState, BadgeClass, OutboxMail, Token, TokenPurpose
 from wallet.security import hash_token, new_token
 from wallet.services.badges import badge_mail_facts
@@ -213,3 +214,17 @@ def send_due_reminders(
             break
         after = award_ids[-1]
     return queued
+
+
+def send_reminders_now(session: Session, settings: Settings, now: datetime) -> int:
+    """``send_due_reminders`` with the site's settings, committing each batch in
+    ``session``: what the hourly job and ``flask reminders send`` both run."""
+    return send_due_reminders(
+        session,
+        ReminderPolicy.from_days(settings.reminder_interval_days, settings.reminder_count),
+        base_url=settings.base_url,
+        claim_lifetime=timedelta(days=settings.claim_token_days),
+        timezone=settings.timezone,
+        now=now,
+        commit=session.commit,
+    )

@@ -45,6 +45,7 @@ class AwardCounts:
     declined: int = 0
     revoked: int = 0
     public: int = 0  # pending or issued, not revoked, set public by the student
+    reminders: int = 0  # claim reminders sent (services/reminders.py), all awards
 
     @property
     def held(self) -> int:
@@ -101,6 +102,7 @@ def _count_columns() -> list[ColumnElement[int]]:
             Award.is_public.is_(True),
             Award.state.in_([AwardState.PENDING, AwardState.ISSUED]),
         ),
+        func.coalesce(func.sum(Award.reminders_sent), 0),
     ]
 
 

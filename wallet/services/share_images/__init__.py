@@ -79,21 +79,7 @@ def share_preview(
         state=preview_state(award, now),
         site=urlsplit(base_url).netloc,
     )
-    inputs = {
-        "name": card.name,
-        "issuer": card.issuer,
-        "locale": card.locale,
-        "state": card.state,
-        "site": card.site,
-        "image": badge.image_sha256,
-        "font": font_id(),
-    }
-
-    def draw() -> bytes:
-        image = _blob(session, badge.image_sha256)
-        return render_og(card, image.data, image.content_type)
-
-    return _draw_once(session, "og", inputs, draw)
+    return _og_card(session, card, badge.image_sha256)
 
 
 def import_preview(
@@ -114,18 +100,23 @@ def import_preview(
         state=state,
         site=urlsplit(base_url).netloc,
     )
+    return _og_card(session, card, sha256)
+
+
+def _og_card(session: Session, card: OgCard, image_sha256: str) -> DrawnImage:
+    """The Open Graph PNG of ``card`` around the badge image ``image_sha256``, drawn once."""
     inputs = {
         "name": card.name,
         "issuer": card.issuer,
         "locale": card.locale,
         "state": card.state,
         "site": card.site,
-        "image": sha256,
+        "image": image_sha256,
         "font": font_id(),
     }
 
     def draw() -> bytes:
-        image = _blob(session, sha256)
+        image = _blob(session, image_sha256)
         return render_og(card, image.data, image.content_type)
 
     return _draw_once(session, "og", inputs, draw)

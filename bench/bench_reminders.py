@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_reminders.py [-n 100000] [--database-url URL]
 
 The path measured is the job's: ``reminders.send_due_reminders`` claims batches of
-500 due awards (one ``UPDATE ... RETURNING``), writes a claim token and an outbox
+500 due awards (a locking ``SELECT``, one ``UPDATE``), writes a claim token and an outbox
 row for each, and commits per batch. The awards are written beforehand with bulk
 inserts, all offered a month and a day ago, each with its mail 1 claim token. Runs
 on a fresh SQLite file, then on PostgreSQL too when ``WALLET_BENCH_PG_URL`` or

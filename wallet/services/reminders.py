@@ -7,9 +7,9 @@ and never once the award is older than ``interval * (count + 1)`` (a reminder
 about a badge a year old, e.g. the first run after an upgrade, helps nobody).
 
 A reminder never goes twice: the award's counter (``reminders_sent``, ``reminded_at``)
-is raised by the same statement that claims it, in the transaction that queues the
-mail. Claiming is one ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)``
-like the outbox's, so parallel runs share the work on PostgreSQL; a run killed
+is raised in the transaction that claims it and queues the mail. Claiming reads
+the due ids with ``SELECT ... FOR UPDATE SKIP LOCKED``, so parallel runs share the
+work on PostgreSQL, and raises their counters; a run killed
 half-way loses only its uncommitted batch, which the next run finds due again.
 
 Claim tokens are stored only hashed, so the link in mail 1 cannot be mailed again.
@@ -88,17 +88,23 @@ def _claim_due(
     batch reads the primary key from where the last stopped instead of passing
     over every award the run already reminded.
     """
-    due = (
-        select(Award.id)
-        .where(_due(policy, now), Award.id > after)
-        .order_by(Award.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
+    # Two statements, not ``UPDATE ... WHERE id IN (SELECT ... LIMIT n)``: PostgreSQL
+    # may run such a subquery again for each row it updates and so take more than
+    # ``limit`` rows. The rows locked here stay locked until the batch commits.
+    ids = list(
+        session.scalars(
+            select(Award.id)
+            .where(_due(policy, now), Award.id > after)
+            .order_by(Award.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
     )
+    if not ids:
+        return []
     rows = session.execute(
         _AWARDS.update()
-        .where(_AWARDS.c.id.in_(due))
+        .where(_AWARDS.c.id.in_(ids))
         .values(reminders_sent=_AWARDS.c.reminders_sent + 1, reminded_at=now)
         .returning(_AWARDS.c.id)
     ).all()

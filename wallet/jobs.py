@@ -100,6 +100,34 @@ def app_context() -> Iterator[Flask]:
         yield _worker_app
 
 
+@contextmanager
+def _job_session() -> Iterator[tuple[Settings, Session]]:
+    """The app's settings and a database session of the job's own, closed at the end:
+    a job may run right after another session's commit (immediate mode) and commits
+    as it goes."""
+    with app_context() as app:
+        session = ext.db.session.session_factory()
+        try:
+            yield app.config["WALLET_SETTINGS"], session
+        finally:
+            session.close()
+
+
+def _in_batches(
+    session: Session, batch: Callable[[], int], size: int, max_batches: int = MAX_BATCHES_PER_RUN
+) -> int:
+    """Run ``batch`` (which handles up to ``size`` rows and says how many) and commit,
+    until a batch comes back short; returns the total."""
+    done = 0
+    for _ in range(max_batches):
+        count = batch()
+        session.commit()
+        done += count
+        if count < size:
+            break
+    return done
+
+
 def deliver_outbox(
     *, batch_size: int = BATCH_SIZE, clock: Callable[[], datetime] = utcnow
 ) -> outbox.DeliveryReport:
@@ -109,24 +137,18 @@ def deliver_outbox(
     (immediate mode), and it commits after every mail.
     """
     total = outbox.DeliveryReport()
-    with app_context() as app:
-        settings: Settings = app.config["WALLET_SETTINGS"]
-        session = ext.db.session.session_factory()
-        try:
-            with mail.open_transport(settings) as transport:
-                send = mail.Mailer(settings, transport)
-                for _ in range(MAX_BATCHES_PER_RUN):
-                    report = outbox.deliver_due_mail(
-                        session, send, clock(), batch_size, commit=session.commit
-                    )
-                    total.claimed += report.claimed
-                    total.sent += report.sent
-                    total.retrying += report.retrying
-                    total.failed += report.failed
-                    if report.claimed < batch_size:
-                        break
-        finally:
-            session.close()
+    with _job_session() as (settings, session), mail.open_transport(settings) as transport:
+        send = mail.Mailer(settings, transport)
+        for _ in range(MAX_BATCHES_PER_RUN):
+            report = outbox.deliver_due_mail(
+                session, send, clock(), batch_size, commit=session.commit
+            )
+            total.claimed += report.claimed
+            total.sent += report.sent
+            total.retrying += report.retrying
+            total.failed += report.failed
+            if report.claimed < batch_size:
+                break
     if total.claimed:
         log.info(
             "outbox: %d sent, %d to retry, %d failed", total.sent, total.retrying, total.failed
@@ -146,27 +168,19 @@ def answer_mail_requests(*, clock: Callable[[], datetime] = utcnow) -> int:
     A session of its own, committed after each batch; the mail it queues is
     delivered by ``drain_outbox``, kicked by that commit.
     """
-    answered = 0
-    with app_context() as app:
-        settings: Settings = app.config["WALLET_SETTINGS"]
-        session = ext.db.session.session_factory()
-        try:
-            for _ in range(MAX_BATCHES_PER_RUN):
-                count = mail_requests.answer_mail_requests(
-                    session,
-                    base_url=settings.base_url,
-                    claim_token_days=settings.claim_token_days,
-                    timezone=settings.timezone,
-                    now=clock(),
-                    limit=BATCH_SIZE,
-                )
-                session.commit()
-                answered += count
-                if count < BATCH_SIZE:
-                    break
-        finally:
-            session.close()
-    return answered
+    with _job_session() as (settings, session):
+        return _in_batches(
+            session,
+            lambda: mail_requests.answer_mail_requests(
+                session,
+                base_url=settings.base_url,
+                claim_token_days=settings.claim_token_days,
+                timezone=settings.timezone,
+                now=clock(),
+                limit=BATCH_SIZE,
+            ),
+            BATCH_SIZE,
+        )
 
 
 @huey.task(retries=3, retry_delay=30)
@@ -195,26 +209,20 @@ def reverify_imported_badges(
     """Check again every imported badge whose last check is a day old, oldest first, in
     batches (a commit after each); returns how many. A badge revoked since shows as
     revoked, with the issuer's reason. ``fetcher`` defaults to the safe fetcher."""
-    checked = 0
-    with app_context() as app:
-        settings: Settings = app.config["WALLET_SETTINGS"]
-        fetcher = fetcher or fetcher_for(settings)
-        session = ext.db.session.session_factory()
-        try:
-            for _ in range(REVERIFY_MAX_BATCHES):
-                count = importing.reverify_due(
-                    session,
-                    fetcher,
-                    base_url=settings.base_url,
-                    now=clock(),
-                    limit=REVERIFY_BATCH_SIZE,
-                )
-                session.commit()
-                checked += count
-                if count < REVERIFY_BATCH_SIZE:
-                    break
-        finally:
-            session.close()
+    with _job_session() as (settings, session):
+        reach = fetcher or fetcher_for(settings)
+        checked = _in_batches(
+            session,
+            lambda: importing.reverify_due(
+                session,
+                reach,
+                base_url=settings.base_url,
+                now=clock(),
+                limit=REVERIFY_BATCH_SIZE,
+            ),
+            REVERIFY_BATCH_SIZE,
+            REVERIFY_MAX_BATCHES,
+        )
     if checked:
         log.info("imported badges: %d checked again", checked)
     return checked
@@ -235,13 +243,8 @@ def send_claim_reminders(*, clock: Callable[[], datetime] = utcnow) -> int:
     A session of its own, committed after each batch: a run killed half-way
     leaves the rest due for the next run, and none counted twice.
     """
-    with app_context() as app:
-        settings: Settings = app.config["WALLET_SETTINGS"]
-        session = ext.db.session.session_factory()
-        try:
-            count = reminders.send_reminders_now(session, settings, clock())
-        finally:
-            session.close()
+    with _job_session() as (settings, session):
+        count = reminders.send_reminders_now(session, settings, clock())
     if count:
         log.info("reminders: %d queued", count)
     return count

@@ -44,7 +44,7 @@ def create_staff(email: str, name: str, generate_password: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     session = db.session()
     try:
-        user = create_staff_user(session, email, name, password)
+        user = create_staff_user(session, email, name, password, is_audited=True)
     except ServiceError as error:
         raise click.ClickException(f"cannot create the account: {error.code}") from error
     session.commit()

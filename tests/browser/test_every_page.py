@@ -556,6 +556,10 @@ VISITS: list[Visit] = [
         _goto(lambda w: "/admin/dashboard?period=week"),
     ),
     Visit("admin.list_failed_mail", "failed mail", _goto(lambda w: "/admin/mail/failed")),
+    Visit("admin_reports.show_audit_log", "audit log", _goto(lambda w: "/admin/audit")),
+    Visit(
+        "admin_reports.show_audit_log", "audit log: page 2", _goto(lambda w: "/admin/audit?page=2")
+    ),
     Visit("dev.list_outbox", "outbox", _goto(lambda w: "/dev/outbox")),
     Visit(
         "dev.show_mail", "mail", lambda p, w, b, r, lang: p.goto(f"{b}/dev/outbox/{w.mails[lang]}")
@@ -581,6 +585,7 @@ EXCLUDED = {
     "badge_tools.download_badge": "baked image files, tested in tests/web/test_badge_tools.py",
     "badge_tools.add_to_linkedin": "a redirect off the site, tested in test_sharing_controls.py",
     "admin_reports.export_awards": "a CSV download, tested in tests/web/test_admin_search.py",
+    "admin_reports.export_audit_log": "a CSV download, tested in tests/web/test_audit_log.py",
 }
 
 

@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import make_settings
 from wallet import create_app
@@ -83,3 +84,24 @@ def test_upgrading_a_database_with_rows_keeps_them(empty_app: Flask) -> None:
     with ext.db.engine.connect() as conn:
         assert conn.exec_driver_sql('SELECT email FROM "user"').scalar() == "a@example.ac.jp"
         assert conn.exec_driver_sql("SELECT name FROM issuer").scalar() == "U"
+
+
+def test_the_audit_log_refuses_updates_and_deletes_on_postgresql(empty_app: Flask) -> None:
+    if ext.db.engine.dialect.name != "postgresql":
+        pytest.skip("the append-only trigger exists on PostgreSQL only")
+    upgrade()
+    with ext.db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO audit_entry (created_at, actor_email, action, target_type, details)"
+            " VALUES (CURRENT_TIMESTAMP, 'office@example.ac.jp', 'issuer.edit', 'issuer', '{}')"
+        )
+    for statement in (
+        "UPDATE audit_entry SET actor_email = 'someone@else.jp'",
+        "DELETE FROM audit_entry",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), ext.db.engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    with ext.db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT actor_email FROM audit_entry").scalar() == (
+            "office@example.ac.jp"
+        )

@@ -31,6 +31,8 @@ GET_PAGES = [
     "/admin/awards",
     "/admin/awards.csv",
     "/admin/dashboard",
+    "/admin/audit",
+    "/admin/audit.csv",
 ]
 POST_PAGES = [
     "/admin/issuer",

@@ -314,6 +314,16 @@ STATE_LABELS: dict[str, Any] = {
     "declined": _l("Declined"),
     "revoked": _l("Revoked"),
 }
+AUDIT_ACTION_LABELS: dict[str, Any] = {
+    "award.issue": _l("Awarded a list"),
+    "award.resend": _l("Sent the notification again"),
+    "award.revoke": _l("Revoked an award"),
+    "badge_class.create": _l("Created a badge"),
+    "badge_class.edit": _l("Edited a badge"),
+    "issuer.edit": _l("Edited the issuer profile"),
+    "mail.requeue": _l("Queued failed mail again"),
+    "staff.create": _l("Created a staff account"),
+}
 _DATE = _l("Enter a date as YYYY-MM-DD.")
 
 

@@ -1,6 +1,7 @@
 """SQLAlchemy models. Plain SQLAlchemy 2.0: no Flask here."""
 
 from wallet.models.accounts import EmailAddress, Token, TokenPurpose, User
+from wallet.models.audit import AuditEntry
 from wallet.models.blobs import Blob, RenderedImage
 from wallet.models.importing import ImportedBadge, ImportSource
 from wallet.models.issuing import Award, AwardBatch, AwardState, BadgeClass, BadgeKind, Issuer
@@ -8,6 +9,7 @@ from wallet.models.outbox import MailRequest, MailRequestKind, MailStatus, Outbo
 from wallet.models.sessions import LoginSession
 
 __all__ = [
+    "AuditEntry",
     "Award",
     "AwardBatch",
     "AwardState",

@@ -12,7 +12,8 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from wallet.mail import Envelope, MailError
-from wallet.models import MailStatus, OutboxMail
+from wallet.models import MailStatus, OutboxMail, User
+from wallet.services import audit
 from wallet.services.errors import NotFoundError
 
 MAX_ATTEMPTS = 10
@@ -230,14 +231,19 @@ def get_mail(session: Session, mail_id: int) -> OutboxMail:
 
 
 def requeue_failed_mail(
-    session: Session, now: datetime, mail_ids: Collection[int] | None = None
+    session: Session,
+    now: datetime,
+    mail_ids: Collection[int] | None = None,
+    *,
+    actor: User | None = None,
 ) -> int:
     """Put failed mails (those of ``mail_ids``, or all) back in the queue; how many.
 
     Each gets a fresh round of ``MAX_ATTEMPTS`` from ``now``; its last error stays
     until it is sent. Only rows still failed change, in one statement, so asking
     twice (a double click, two staff members, the command and the page) queues a
-    mail once, and a mail sent meanwhile is never sent again.
+    mail once, and a mail sent meanwhile is never sent again. With ``actor`` (a
+    staff member) the request, with its count, goes in the audit log.
     """
     statement = (
         _TABLE.update()
@@ -247,4 +253,11 @@ def requeue_failed_mail(
     if mail_ids is not None:
         statement = statement.where(_TABLE.c.id.in_(list(mail_ids)))
     result = session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if actor is not None:
+        ids = sorted(mail_ids) if mail_ids is not None else None
+        target = session.get(OutboxMail, ids[0]) if ids and len(ids) == 1 else None
+        audit.record(
+            session, actor, "mail.requeue", target, {"count": count, "mail_ids": ids or "all"}
+        )
+    return count

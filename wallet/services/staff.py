@@ -10,6 +10,7 @@ from wallet.db import utcnow
 from wallet.models import User
 from wallet.openbadges.hashing import normalise_email
 from wallet.security import hash_password
+from wallet.services import audit
 from wallet.services.accounts import (
     AccountExistsError,
     attach_email,
@@ -30,8 +31,13 @@ def create_staff_user(
     locale: str = "ja",
     now: datetime | None = None,
     check_policy: bool = True,
+    is_audited: bool = False,
 ) -> User:
-    """An activated staff account; ``AccountExistsError`` if the address is taken."""
+    """An activated staff account; ``AccountExistsError`` if the address is taken.
+
+    ``is_audited`` (the ``create-staff`` command) writes the audit log entry; the
+    command line has no signed-in actor, so the entry has none.
+    """
     now = now or utcnow()
     email = normalise_email(email)
     if not is_valid_email(email):
@@ -52,4 +58,6 @@ def create_staff_user(
     session.add(user)
     session.flush()
     attach_email(session, user, email, now)
+    if is_audited:
+        audit.record(session, None, "staff.create", user, {"email": email, "name": user.name})
     return user

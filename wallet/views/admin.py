@@ -95,7 +95,11 @@ def edit_issuer() -> Page:
         limit = app_settings().max_image_bytes
         try:
             issuing.save_issuer(
-                session, details, logo=_upload(form.logo.data, limit), max_image_bytes=limit
+                session,
+                details,
+                logo=_upload(form.logo.data, limit),
+                max_image_bytes=limit,
+                actor=signed_in_user(),
             )
         except ValidationError as error:
             show_error(form, error)
@@ -132,6 +136,7 @@ def new_badge_class() -> Page:
                 _badge_details(form),
                 image=_upload(form.image.data, limit) or b"",
                 max_image_bytes=limit,
+                actor=signed_in_user(),
             )
         except ValidationError as error:
             show_error(form, error)
@@ -158,6 +163,7 @@ def edit_badge_class(badge_class_id: int) -> Page:
                 _badge_details(form),
                 image=_upload(form.image.data, limit),
                 max_image_bytes=limit,
+                actor=signed_in_user(),
             )
         except ValidationError as error:
             show_error(form, error)
@@ -248,6 +254,7 @@ def confirm_completers(badge_class_id: int) -> Page:
             filename=sealed.filename,
             timezone=settings.timezone,
             default_locale=settings.default_locale,
+            actor=signed_in_user(),
         )
     except ValidationError as error:
         flash(message_for(error), "error")
@@ -280,6 +287,7 @@ def resend_award(award_id: int) -> Page:
             base_url=settings.base_url,
             claim_lifetime=timedelta(days=settings.claim_token_days),
             timezone=settings.timezone,
+            actor=signed_in_user(),
         )
     except ValidationError as error:
         flash(message_for(error), "error")
@@ -302,7 +310,7 @@ def revoke_award(award_id: int) -> Page:
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            issuing.revoke_award(session, award.id, form.reason.data or "")
+            issuing.revoke_award(session, award.id, form.reason.data or "", actor=signed_in_user())
         except ValidationError as error:
             show_error(form, error)
         else:
@@ -326,7 +334,7 @@ def _requeue(mail_ids: list[int] | None) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = db.session()
-    count = outbox.requeue_failed_mail(session, utcnow(), mail_ids)
+    count = outbox.requeue_failed_mail(session, utcnow(), mail_ids, actor=signed_in_user())
     session.commit()
     if count:
         flash(

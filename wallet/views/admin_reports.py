@@ -6,6 +6,7 @@ Which awards a staff member sees is the services' business (``issuing.staff_awar
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from flask import Blueprint, Response, flash, render_template, request, stream_with_context
@@ -14,9 +15,15 @@ from flask_babel import gettext as _
 
 from wallet.db import utcnow
 from wallet.extensions import db
-from wallet.forms.admin import STATE_LABELS, AwardSearchForm, show_error
+from wallet.forms.admin import (
+    AUDIT_ACTION_LABELS,
+    STATE_LABELS,
+    AwardSearchForm,
+    show_error,
+)
 from wallet.i18n import pick
-from wallet.services import issuing
+from wallet.models import AuditEntry
+from wallet.services import audit, issuing
 from wallet.services.csv_export import csv_chunks
 from wallet.services.errors import ValidationError
 from wallet.views.common import app_settings, require_staff, signed_in_user
@@ -130,6 +137,59 @@ def export_awards() -> Page:
     filename = f"awards-{format_datetime(utcnow(), 'yyyyMMdd-HHmm')}.csv"
     return Response(
         stream_with_context(chunks),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
+
+
+def _details_text(entry: AuditEntry) -> str:
+    """The entry's details as one short line of JSON (plain values, never secrets)."""
+    return json.dumps(entry.details, ensure_ascii=False, sort_keys=True) if entry.details else ""
+
+
+@bp.get("/audit")
+def show_audit_log() -> Page:
+    page = request.args.get("page", 1, type=int) or 1
+    return render_template(
+        "admin/audit.html",
+        log=audit.list_entries(db.session(), page=page),
+        labels=AUDIT_ACTION_LABELS,
+        details_text=_details_text,
+    )
+
+
+def _audit_cells(entry: AuditEntry) -> list[str]:
+    return [
+        entry.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        entry.actor_email,
+        str(entry.actor_id or ""),
+        entry.action,
+        str(AUDIT_ACTION_LABELS.get(entry.action, entry.action)),
+        entry.target_type,
+        str(entry.target_id or ""),
+        _details_text(entry),
+    ]
+
+
+@bp.get("/audit.csv")
+def export_audit_log() -> Page:
+    header = [
+        _("When (UTC)"),
+        _("Staff email"),
+        _("Staff id"),
+        _("Action code"),
+        _("Action"),
+        _("Target type"),
+        _("Target id"),
+        _("Details"),
+    ]
+    rows = [_audit_cells(entry) for entry in audit.all_entries(db.session())]
+    filename = f"audit-{format_datetime(utcnow(), 'yyyyMMdd-HHmm')}.csv"
+    return Response(
+        "".join(csv_chunks(header, rows)),
         mimetype="text/csv",
         headers={
             "Content-Type": "text/csv; charset=utf-8",

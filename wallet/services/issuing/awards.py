@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wallet.db import utcnow
-from wallet.models import Award, Token, TokenPurpose
+from wallet.models import Award, Token, TokenPurpose, User
+from wallet.services import audit
 from wallet.services.badges import badge_mail_facts
 from wallet.services.errors import NotFoundError
 from wallet.services.issuing.badge_classes import award_count, get_badge_class
@@ -77,13 +78,14 @@ def resend_claim(
     claim_lifetime: timedelta,
     timezone: str = "Asia/Tokyo",
     now: datetime | None = None,
+    actor: User | None = None,
 ) -> Award:
     """Mail 1 again with a fresh claim link; links mailed before keep working.
 
     Only while the award waits to be claimed and is not revoked. Retiring the
     earlier links would let anyone who asks for a re-send break the link in the
     student's first mail; they stop working when the award is accepted,
-    declined or revoked.
+    declined or revoked. With ``actor`` (a staff member) it goes in the audit log.
     """
     now = now or utcnow()
     award = get_award(session, award_id)
@@ -100,13 +102,23 @@ def resend_claim(
         timezone=timezone,
         now=now,
     )
+    if actor is not None:
+        audit.record(session, actor, "award.resend", award, {"email": award.recipient_email})
     return award
 
 
 def revoke_award(
-    session: Session, award_id: int, reason: str, *, now: datetime | None = None
+    session: Session,
+    award_id: int,
+    reason: str,
+    *,
+    now: datetime | None = None,
+    actor: User | None = None,
 ) -> Award:
-    """Revoke with a reason verifiers will see; unclaimed links stop working."""
+    """Revoke with a reason verifiers will see; unclaimed links stop working.
+
+    With ``actor`` (a staff member) it goes in the audit log.
+    """
     now = now or utcnow()
     award = get_award(session, award_id)
     reason = clean_text(reason, field="reason", multiline=True)
@@ -120,4 +132,12 @@ def revoke_award(
     award.revocation_reason = reason
     _retire_claim_tokens(session, award.id, now)
     session.flush()
+    if actor is not None:
+        audit.record(
+            session,
+            actor,
+            "award.revoke",
+            award,
+            {"email": award.recipient_email, "reason": reason},
+        )
     return award

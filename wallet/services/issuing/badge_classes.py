@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wallet.models import Award, BadgeClass, BadgeKind, Issuer
+from wallet.models import Award, BadgeClass, BadgeKind, Issuer, User
+from wallet.services import audit
 from wallet.services.blobs import put_blob
 from wallet.services.errors import NotFoundError
 from wallet.services.images import check_image
@@ -26,6 +27,39 @@ MAX_URL = 500
 MAX_EMAIL = 320
 MAX_ISSUER_DESCRIPTION = 2000
 MAX_TEXT = 5000
+
+# What the audit log names when it changes (names only: the texts can be long).
+ISSUER_FIELDS = (
+    "name",
+    "name_en",
+    "url",
+    "email",
+    "description",
+    "linkedin_organization_id",
+    "mail_domains",
+    "image_sha256",
+)
+BADGE_FIELDS = (
+    "name",
+    "name_en",
+    "description",
+    "description_en",
+    "criteria_text",
+    "criteria_url",
+    "kind",
+    "valid_days",
+    "tags",
+    "image_sha256",
+)
+
+
+def _snapshot(row: object, fields: tuple[str, ...]) -> dict[str, object]:
+    return {name: getattr(row, name, None) for name in fields}
+
+
+def _changed(before: dict[str, object], row: object, fields: tuple[str, ...]) -> list[str]:
+    return [name for name in fields if getattr(row, name, None) != before[name]]
+
 
 # -- issuer profile ----------------------------------------------------------------------
 
@@ -52,12 +86,14 @@ def save_issuer(
     *,
     logo: bytes | None = None,
     max_image_bytes: int,
+    actor: User | None = None,
 ) -> Issuer:
     """Create or update the issuer profile; a new logo replaces the old one.
 
     ``IssuingError`` (field ``linkedin_organization_id``) for a LinkedIn company id
     that is not all digits or is too long; ``MailDomainInvalidError`` (field
-    ``mail_domains``) for an entry that is not a domain name.
+    ``mail_domains``) for an entry that is not a domain name. With ``actor`` (a
+    staff member) the names of the changed fields go in the audit log.
     """
     details = _clean_issuer(details)
     mail_domains = clean_mail_domains(details.mail_domains)
@@ -76,6 +112,7 @@ def save_issuer(
     if issuer is None:
         issuer = Issuer(public_id=secrets.token_urlsafe(12))
         session.add(issuer)
+    before = _snapshot(issuer, ISSUER_FIELDS)
     issuer.name = details.name
     issuer.name_en = details.name_en
     issuer.url = details.url
@@ -86,6 +123,9 @@ def save_issuer(
     if image_sha256:
         issuer.image_sha256 = image_sha256
     session.flush()
+    if actor is not None:
+        changed = _changed(before, issuer, ISSUER_FIELDS)
+        audit.record(session, actor, "issuer.edit", issuer, {"changed": changed})
     return issuer
 
 
@@ -188,8 +228,12 @@ def create_badge_class(
     *,
     image: bytes,
     max_image_bytes: int,
+    actor: User | None = None,
 ) -> BadgeClass:
-    """A new badge class of the issuer, with its checked image stored by hash."""
+    """A new badge class of the issuer, with its checked image stored by hash.
+
+    With ``actor`` (a staff member) it goes in the audit log.
+    """
     issuer = get_issuer(session)
     if issuer is None:
         raise IssuingError("no_issuer")
@@ -199,6 +243,8 @@ def create_badge_class(
     badge.image_sha256 = put_blob(session, checked.data, checked.content_type).sha256
     session.add(badge)
     session.flush()
+    if actor is not None:
+        audit.record(session, actor, "badge_class.create", badge, {"name": badge.name})
     return badge
 
 
@@ -209,8 +255,12 @@ def update_badge_class(
     *,
     image: bytes | None = None,
     max_image_bytes: int,
+    actor: User | None = None,
 ) -> BadgeClass:
-    """Edit a badge class. Its kind is fixed once it has awards."""
+    """Edit a badge class. Its kind is fixed once it has awards.
+
+    With ``actor`` (a staff member) the names of the changed fields go in the audit log.
+    """
     badge = get_badge_class(session, badge_class_id)
     if details.kind != badge.kind and award_count(session, badge.id):
         raise IssuingError("kind_locked", field="kind")
@@ -218,10 +268,16 @@ def update_badge_class(
     if image:
         checked = check_image(image, max_bytes=max_image_bytes, field="image")
         image_sha256 = put_blob(session, checked.data, checked.content_type).sha256
+    before = _snapshot(badge, BADGE_FIELDS)
     _apply_details(badge, details)
     if image_sha256:
         badge.image_sha256 = image_sha256
     session.flush()
+    if actor is not None:
+        changed = _changed(before, badge, BADGE_FIELDS)
+        audit.record(
+            session, actor, "badge_class.edit", badge, {"name": badge.name, "changed": changed}
+        )
     return badge
 
 

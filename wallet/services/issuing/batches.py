@@ -22,13 +22,16 @@ from wallet.models import (
     Award,
     AwardBatch,
     AwardState,
+    BadgeClass,
     ImportedBadge,
     OutboxMail,
     Token,
     TokenPurpose,
+    User,
 )
 from wallet.openbadges.hashing import new_salt
 from wallet.security import hash_token, new_token
+from wallet.services import audit
 from wallet.services.accounts import owner_locales
 from wallet.services.badges import badge_mail_facts
 from wallet.services.csv_import import CompleterRow, CompletersFile, RowProblem, read_completers
@@ -98,6 +101,7 @@ def issue_awards(
     timezone: str = "Asia/Tokyo",
     default_locale: str = "ja",
     now: datetime | None = None,
+    actor: User | None = None,
 ) -> AwardBatch:
     """Create one offered award per new recipient, with a claim token and mail 1 each.
 
@@ -107,6 +111,9 @@ def issue_awards(
 
     Mail 1 is in the row's language; a row without one gets the language of the
     account that already owns the address, else ``default_locale``.
+
+    With ``actor`` (a staff member) the confirmed batch, even one that created
+    nothing, is one audit log entry on the badge class with its counts.
     """
     now = now or utcnow()
     badge = get_badge_class(session, badge_class_id)
@@ -126,7 +133,8 @@ def issue_awards(
         created_at=now,
     )
     if not fresh:
-        return batch  # nothing new: not recorded, so repeating an upload leaves no trace
+        _audit_batch(session, actor, badge, batch)
+        return batch  # nothing new: not stored, so repeating an upload leaves no batch
     expires_at = now + timedelta(days=badge.valid_days) if badge.valid_days else None
     owners = owner_locales(session, [row.email for row in fresh if not row.locale])
     awards = [
@@ -166,7 +174,22 @@ def issue_awards(
         timezone=timezone,
         now=now,
     )
+    _audit_batch(session, actor, badge, batch)
     return batch
+
+
+def _audit_batch(
+    session: Session, actor: User | None, badge: BadgeClass, batch: AwardBatch
+) -> None:
+    if actor is None:
+        return
+    details: dict[str, object] = {
+        "batch_id": batch.id,
+        "created": batch.created_count,
+        "skipped": batch.skipped_count,
+        "filename": batch.filename,
+    }
+    audit.record(session, actor, "award.issue", badge, details)
 
 
 def offer_claims(

@@ -248,3 +248,16 @@ def test_the_csv_has_every_entry_safe_for_spreadsheets(
     assert {row[1] for row in rows[1:]} == {staff.email}
     assert rows[1][3] == "award.revoke"
     assert rows[2][7].startswith('{"email": "=HYPERLINK')  # JSON starts with "{": inert
+
+
+def test_an_entry_still_names_a_deleted_staff_member(
+    client: FlaskClient, db_session: Session
+) -> None:
+    client, staff, _issuer = staff_client(client)
+    award = AwardFactory()
+    post_form(client, f"/admin/awards/{award.id}/revoke", {"reason": "誤り"})
+    staff_id, email = staff.id, staff.email
+    db_session.delete(staff)
+    db_session.flush()
+    entry = _only(db_session, "award.revoke")
+    assert (entry.actor_id, entry.actor_email) == (staff_id, email)

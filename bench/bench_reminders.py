@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _support import databases  # noqa: E402
 
 TARGET_SECONDS = 60.0
 
@@ -132,13 +133,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="only this database")
     args = parser.parse_args()
     os.environ.setdefault("WALLET_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-reminders-"))
-    if args.database_url:
-        targets = [("given", args.database_url)]
-    else:
-        targets = [("SQLite", "")]
-        pg = os.environ.get("WALLET_BENCH_PG_URL") or os.environ.get("WALLET_TEST_PG_URL")
-        if pg:
-            targets.append(("PostgreSQL", pg))
+    targets = databases(args.database_url)
     failed = False
     for name, url in targets:
         elapsed = run(url, args.awards)

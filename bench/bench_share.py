@@ -31,7 +31,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -39,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _support import free_port, wait_for  # noqa: E402
+
 BIN = ROOT / ".venv" / "bin"
 
 HELLO_APP = """
@@ -80,23 +81,6 @@ def _ensure_wrk() -> str:
         ["apt-get", "install", "-y", "-q", "--no-install-recommends", "wrk"], check=True, env=env
     )
     return shutil.which("wrk") or sys.exit("wrk did not install")
-
-
-def _free_port() -> int:
-    from tests.smtp import free_port
-
-    return free_port()
-
-
-def _wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback only)
-                return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"{url} did not answer")
 
 
 def _status(url: str, headers: tuple[str, ...] = ()) -> int:
@@ -238,7 +222,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-share-"))
     (work / "hello_app.py").write_text(HELLO_APP)
-    hello_port, wallet_port, plain_port = _free_port(), _free_port(), _free_port()
+    hello_port, wallet_port, plain_port = free_port(), free_port(), free_port()
     base_url = f"http://127.0.0.1:{wallet_port}"
     plain_url = f"http://127.0.0.1:{plain_port}"
     ids = _seed(args.database_url, args.redis_url, base_url, work)
@@ -283,7 +267,7 @@ def main() -> None:
     ]
     try:
         for url in (rows[0].url, base_url + "/", plain_url + "/"):
-            _wait_for(url)
+            wait_for(url)
         for row in rows:
             if row.expect == 304:
                 page = row.url

@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _support import databases  # noqa: E402
 
 IMAGES = ("og.png", "qr.png", "qr.svg", "badge.png")
 BADGE_SVG = (ROOT / "tests" / "data" / "svg" / "benign" / "inkscape-gradient-badge.svg").read_text()
@@ -118,13 +119,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="only this database")
     args = parser.parse_args()
     os.environ.setdefault("WALLET_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-share-images-"))
-    if args.database_url:
-        targets = [("given", args.database_url)]
-    else:
-        targets = [("SQLite", "")]
-        pg = os.environ.get("WALLET_BENCH_PG_URL") or os.environ.get("WALLET_TEST_PG_URL")
-        if pg:
-            targets.append(("PostgreSQL", pg))
+    targets = databases(args.database_url)
     print(f"{args.badges} badges; later and 304: {args.repeat} requests per image each")
     header = ("database", "image", "first ms", "later ms", "304 ms", "first/later")
     print("{:<11}{:<11}{:>9}{:>10}{:>8}{:>13}".format(*header))

@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,25 +43,10 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _support import free_port, wait_for  # noqa: E402
+
 BIN = ROOT / ".venv" / "bin"
 HOST = "issuer.test"
-
-
-def _free_port() -> int:
-    from tests.smtp import free_port
-
-    return free_port()
-
-
-def _wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback only)
-                return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"{url} did not answer")
 
 
 def _seed_issuer(env: dict[str, str]) -> str:
@@ -111,7 +95,7 @@ def main() -> None:
     from wallet.views import verify as verify_view
 
     work = Path(tempfile.mkdtemp(prefix="bench-verify-page-"))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -132,7 +116,7 @@ def main() -> None:
         start_new_session=True,
     )
     try:
-        _wait_for(f"http://127.0.0.1:{port}/")
+        wait_for(f"http://127.0.0.1:{port}/")
         fetcher = SafeFetcher(
             resolver=StaticResolver({HOST: "127.0.0.1"}), allow=[("127.0.0.1", port)]
         )

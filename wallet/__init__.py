@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         data_export,
         guards,
         importing,
+        ledger,
         public,
         share,
         share_images,
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         share,
         share_images,
         verify,
+        ledger,
         admin,
         admin_reports,
     )

@@ -9,10 +9,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from wallet import urls
 from wallet.config import Settings
 from wallet.db import utcnow
 from wallet.extensions import db
+from wallet.openbadges.signednote import Signer
 from wallet.services import outbox, reminders
+from wallet.services.anchoring import chains
+from wallet.services.anchoring import run as anchoring_run
+from wallet.services.anchoring.check import check_log
 from wallet.services.demo import load_demo_data
 from wallet.services.errors import ServiceError
 from wallet.services.staff import create_staff_user
@@ -108,9 +113,57 @@ def retry_failed_mail(mail_ids: tuple[int, ...]) -> None:
     click.echo(f"{count} failed mails queued again; the worker sends them within a minute.")
 
 
+@click.group("anchoring")
+def anchoring_group() -> None:
+    """Anchored (blockchain-type) badges: the daily run (docs/anchoring.md)."""
+
+
+@anchoring_group.command("run")
+@with_appcontext
+def run_anchoring() -> None:
+    """Run the daily anchoring now: every pending award is anchored and issued."""
+    settings = _settings()
+    report = anchoring_run.run_anchoring(
+        db.session(), settings, utcnow(), chains.chain_for(settings)
+    )
+    click.echo(anchoring_run.describe(report))
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """Our public transparency log (docs/anchoring.md)."""
+
+
+@ledger_group.command("check")
+@click.option("--skip-credentials", is_flag=True, help="Only the log, not every credential.")
+@with_appcontext
+def check_ledger(skip_credentials: bool) -> None:
+    """Check every entry, checkpoint, signature and consistency proof (and credential)."""
+    result = check_log(db.session(), _settings(), utcnow(), credentials=not skip_credentials)
+    click.echo(
+        f"{result.entries} entries, {result.checkpoints} checkpoints, {result.batches} batches, "
+        f"{result.credentials} credentials checked."
+    )
+    for problem in result.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    if not result.ok:
+        raise click.ClickException(f"{len(result.problems)} problems found")
+    click.echo("The log is consistent and every signature verifies.")
+
+
+@ledger_group.command("new-key")
+@with_appcontext
+def new_ledger_key() -> None:
+    """Print a new signing key for WALLET_LEDGER_KEY (named after this site's log)."""
+    signer = Signer.generate(urls.ledger_origin(_settings().base_url))
+    click.echo(signer.skey())
+
+
 def init_app(app: Flask) -> None:
     """Register the wallet's commands on ``app.cli``."""
     app.cli.add_command(create_staff)
     app.cli.add_command(demo_data)
     app.cli.add_command(reminders_group)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(anchoring_group)
+    app.cli.add_command(ledger_group)

@@ -37,6 +37,15 @@ def _ports(value: str, default: tuple[int, ...]) -> tuple[int, ...]:
     return ports or default
 
 
+def _anchoring_time(value: str) -> str:
+    hours, colon, minutes = value.partition(":")
+    if not (colon and hours.isdigit() and minutes.isdigit() and len(minutes) == 2) or not (
+        0 <= int(hours) < 24 and 0 <= int(minutes) < 60
+    ):
+        raise ConfigurationError(f"WALLET_ANCHORING_TIME {value!r} is not a time like 03:00")
+    return f"{int(hours):02d}:{minutes}"
+
+
 def _dev_secret(instance: Path) -> str:
     path = instance / "secret_key"
     if not path.exists():
@@ -61,6 +70,11 @@ class Settings:
     # ``reminder_count`` times (0: never); docs/operations.md
     reminder_interval_days: int = 30
     reminder_count: int = 6
+    # anchored badges: the daily run's local time (in ``timezone``), and the
+    # transparency log's signing key (a signed-note private key named after the log's
+    # origin; development keeps one in the instance folder); docs/anchoring.md
+    anchoring_time: str = "03:00"
+    ledger_key: str = ""
     # mail
     mail_from: str = "Open Badge Wallet <noreply@wallet.invalid>"
     smtp_host: str = ""
@@ -115,6 +129,7 @@ class Settings:
                     ("WALLET_SECRET_KEY", secret),
                     ("WALLET_DATABASE_URL", db_url),
                     ("WALLET_BASE_URL", base_url),
+                    ("WALLET_LEDGER_KEY", get("WALLET_LEDGER_KEY", "")),
                 )
                 if not value
             ]
@@ -140,6 +155,8 @@ class Settings:
                 get("WALLET_REMINDER_INTERVAL_DAYS", cls.reminder_interval_days)
             ),
             reminder_count=int(get("WALLET_REMINDER_COUNT", cls.reminder_count)),
+            anchoring_time=_anchoring_time(get("WALLET_ANCHORING_TIME", cls.anchoring_time)),
+            ledger_key=get("WALLET_LEDGER_KEY", ""),
             mail_from=get("WALLET_MAIL_FROM", cls.mail_from),
             smtp_host=get("WALLET_SMTP_HOST", ""),
             smtp_port=int(get("WALLET_SMTP_PORT", cls.smtp_port)),

@@ -31,6 +31,8 @@ from wallet.models import MailRequest, OutboxMail
 from wallet.openbadges.fetching import Fetcher
 from wallet.safe_fetch import fetcher_for
 from wallet.services import importing, mail_requests, outbox, reminders
+from wallet.services.anchoring import chains
+from wallet.services.anchoring import run as anchoring_run
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +234,30 @@ def reverify_imported_badges(
 def reverify_imported_badges_hourly() -> None:
     """Each hour, the imported badges last checked a day ago or more."""
     reverify_imported_badges()
+
+
+# -- anchored badges: the daily run ----------------------------------------------------
+
+
+def anchor_pending_awards(*, clock: Callable[[], datetime] = utcnow, force: bool = False) -> str:
+    """The daily anchoring run (docs/anchoring.md) when it is due, or now with ``force``;
+    returns what it did, for the log and the command line."""
+    with _job_session() as (settings, session):
+        chain = chains.chain_for(settings)
+        report = anchoring_run.run_if_due(session, settings, clock(), chain, force=force)
+    if report is None:
+        return ""
+    summary = anchoring_run.describe(report)
+    log.info("anchoring: %s", summary)
+    return summary
+
+
+@huey.periodic_task(crontab(minute="*"))
+@huey.lock_task("anchoring")
+def anchor_when_due() -> None:
+    """Checked each minute, cheaply: the run starts at ``WALLET_ANCHORING_TIME`` (local),
+    catches up after a worker outage, and retries a batch the chain has not confirmed."""
+    anchor_pending_awards()
 
 
 # -- claim reminders ------------------------------------------------------------------

@@ -9,7 +9,7 @@ No Flask here: services and jobs use it outside a request.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 
 def _join(base_url: str, *parts: str | int) -> str:
@@ -115,3 +115,50 @@ def assertion(base_url: str, public_id: str) -> str:
 
 def image(base_url: str, sha256: str) -> str:
     return _join(base_url, "ob", "images", sha256)
+
+
+def blockcerts_issuer(base_url: str, issuer_public_id: str) -> str:
+    """The issuer's Blockcerts profile (anchored badges name it as their issuer)."""
+    return _join(base_url, "ob", "issuers", issuer_public_id, "blockcerts")
+
+
+# -- the transparency log --------------------------------------------------------------
+
+
+def ledger_origin(base_url: str) -> str:
+    """The log's name in its checkpoints and anchors: the site's host and path + ``/ledger``
+    (no scheme: C2SP origins are schemeless). ``https://`` + origin is where it is served."""
+    parts = urlsplit(base_url.rstrip("/"))
+    return f"{parts.netloc}{parts.path}/ledger"
+
+
+def ledger(base_url: str) -> str:
+    return _join(base_url, "ledger")
+
+
+def ledger_json(base_url: str) -> str:
+    return _join(base_url, "ledger.json")
+
+
+def ledger_entries(base_url: str) -> str:
+    return _join(base_url, "ledger", "entries.json")
+
+
+def ledger_checkpoints(base_url: str) -> str:
+    return _join(base_url, "ledger", "checkpoints.json")
+
+
+def ledger_entry(base_url: str, index: int) -> str:
+    return _join(base_url, "ledger", "entries", index)
+
+
+def ledger_entry_json(base_url: str, index: int) -> str:
+    return _join(base_url, "ledger", "entries", f"{index}.json")
+
+
+def wallet_badge_blockcerts(base_url: str, award_id: int) -> str:
+    return _join(base_url, "wallet", "badges", award_id, "blockcerts.json")
+
+
+def share_blockcerts(base_url: str, share_id: str) -> str:
+    return _join(base_url, "b", share_id, "blockcerts.json")

@@ -22,7 +22,12 @@ def test_development_needs_nothing_configured(tmp_path: Path) -> None:
 def test_production_refuses_to_start_without_secret_database_and_url(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as error:
         Settings.from_env({"WALLET_ENV": "production", "WALLET_INSTANCE_PATH": str(tmp_path)})
-    for name in ("WALLET_SECRET_KEY", "WALLET_DATABASE_URL", "WALLET_BASE_URL"):
+    for name in (
+        "WALLET_SECRET_KEY",
+        "WALLET_DATABASE_URL",
+        "WALLET_BASE_URL",
+        "WALLET_LEDGER_KEY",
+    ):
         assert name in str(error.value)
 
 
@@ -33,6 +38,7 @@ def test_production_cookies_are_secure_and_hsts_is_sent(tmp_path: Path) -> None:
             "WALLET_SECRET_KEY": "x" * 40,
             "WALLET_DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
             "WALLET_BASE_URL": "https://wallet.example.ac.jp/",
+            "WALLET_LEDGER_KEY": "unused here",
             "WALLET_INSTANCE_PATH": str(tmp_path),
         }
     )

@@ -1,6 +1,14 @@
 """SQLAlchemy models. Plain SQLAlchemy 2.0: no Flask here."""
 
 from wallet.models.accounts import EmailAddress, Token, TokenPurpose, User
+from wallet.models.anchoring import (
+    AnchorBatch,
+    AnchoredCredential,
+    BatchStatus,
+    LedgerCheckpoint,
+    LedgerEntry,
+    LedgerKey,
+)
 from wallet.models.audit import AuditEntry
 from wallet.models.blobs import Blob, RenderedImage
 from wallet.models.importing import ImportedBadge, ImportSource
@@ -9,17 +17,23 @@ from wallet.models.outbox import MailRequest, MailRequestKind, MailStatus, Outbo
 from wallet.models.sessions import LoginSession
 
 __all__ = [
+    "AnchorBatch",
+    "AnchoredCredential",
     "AuditEntry",
     "Award",
     "AwardBatch",
     "AwardState",
     "BadgeClass",
     "BadgeKind",
+    "BatchStatus",
     "Blob",
     "EmailAddress",
     "ImportSource",
     "ImportedBadge",
     "Issuer",
+    "LedgerCheckpoint",
+    "LedgerEntry",
+    "LedgerKey",
     "LoginSession",
     "MailRequest",
     "MailRequestKind",

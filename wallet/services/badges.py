@@ -48,24 +48,24 @@ class WalletContents:
 
 # The daily anchoring run (DESIGN.md): 03:00 in the site's time zone, for every
 # anchored badge accepted since the run before.
-ANCHORING_TIME = time(3, 0)
+ANCHORING_TIME = "03:00"  # the default of WALLET_ANCHORING_TIME
 
 
-def next_anchoring_run(after: datetime, timezone: str) -> datetime:
+def next_anchoring_run(after: datetime, timezone: str, run_time: str = ANCHORING_TIME) -> datetime:
     """The first daily anchoring run (``ANCHORING_TIME`` in ``timezone``) strictly after
     ``after``: the next day, unless ``after`` is in the small hours before that day's run."""
     local = after.astimezone(ZoneInfo(timezone))
-    run = datetime.combine(local.date(), ANCHORING_TIME, tzinfo=local.tzinfo)
+    run = datetime.combine(local.date(), time.fromisoformat(run_time), tzinfo=local.tzinfo)
     return run if run > local else run + timedelta(days=1)
 
 
-def completes_on(award: Award, timezone: str) -> date | None:
+def completes_on(award: Award, timezone: str, run_time: str = ANCHORING_TIME) -> date | None:
     """The day a pending (anchored) badge should be complete, in ``timezone``: the date
     of the first daily run after it was accepted. None for any other badge, revoked
     ones included: they will not complete."""
     if not award.is_pending or award.is_revoked or award.accepted_at is None:
         return None
-    return next_anchoring_run(award.accepted_at, timezone).date()
+    return next_anchoring_run(award.accepted_at, timezone, run_time).date()
 
 
 def _visible_to(user: User) -> object:
@@ -76,7 +76,9 @@ def _visible_to(user: User) -> object:
     )
 
 
-def wallet_contents(session: Session, user: User, timezone: str) -> WalletContents:
+def wallet_contents(
+    session: Session, user: User, timezone: str, run_time: str = ANCHORING_TIME
+) -> WalletContents:
     """Offered (not yet accepted, not revoked), pending (anchored, accepted; with the day
     each should complete, in ``timezone``) and issued (revoked ones included: the
     student should see that they were)."""
@@ -91,7 +93,7 @@ def wallet_contents(session: Session, user: User, timezone: str) -> WalletConten
         offered=[a for a in awards if a.is_offered and not a.is_revoked],
         pending=pending,
         issued=[a for a in awards if a.state == AwardState.ISSUED and a.user_id == user.id],
-        completes_on={a.id: day for a in pending if (day := completes_on(a, timezone))},
+        completes_on={a.id: day for a in pending if (day := completes_on(a, timezone, run_time))},
     )
 
 
@@ -150,13 +152,15 @@ def accept_award(
     else:
         award.state = AwardState.ISSUED
         award.issued_at = now
-        _queue_issued_mail(session, user, award, base_url)
+        queue_issued_mail(session, user, award, base_url)
     _spend_claim_tokens(session, award, now)
     session.flush()
     return award
 
 
-def _queue_issued_mail(session: Session, user: User, award: Award, base_url: str) -> None:
+def queue_issued_mail(session: Session, user: User, award: Award, base_url: str) -> None:
+    """Mail 2: the badge is issued. Anchored badges also point to the public ledger."""
+    anchored = {"ledger_url": urls.ledger(base_url)} if award.badge_class.is_anchored else {}
     queue_mail(
         session,
         template="badge_issued",
@@ -166,6 +170,7 @@ def _queue_issued_mail(session: Session, user: User, award: Award, base_url: str
             "recipient_name": user.name,
             **badge_mail_facts(award.badge_class),
             "badge_url": urls.wallet_badge(base_url, award.id),
+            **anchored,
         },
     )
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from wallet.models import Award, AwardState, BadgeClass, ImportedBadge, User
 from wallet.services import imported_badges, verifying
+from wallet.services.badges import ANCHORING_TIME
 from wallet.services.errors import NotFoundError
 from wallet.services.verifying import Verdict, VerdictCache
 
@@ -112,13 +113,20 @@ def share_page(
     timezone: str,
     now: datetime,
     verdicts: VerdictCache | None = None,
+    run_time: str = ANCHORING_TIME,
 ) -> SharedBadge:
     """The shared badge as ``viewer`` may see it (``NotFoundError`` as in
     ``find_shared_award``), verified from its hosted documents (``verdicts`` keeps
     recent verdicts; see ``verifying.VerdictCache``)."""
     award = find_shared_award(session, share_id, viewer)
     verdict = verifying.verify_award(
-        session, award, base_url=base_url, timezone=timezone, now=now, cache=verdicts
+        session,
+        award,
+        base_url=base_url,
+        timezone=timezone,
+        now=now,
+        cache=verdicts,
+        run_time=run_time,
     )
     return SharedBadge(award, verdict, is_owner=viewer is not None and viewer.id == award.user_id)
 

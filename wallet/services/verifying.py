@@ -29,12 +29,13 @@ from urllib.parse import unquote
 
 from sqlalchemy.orm import Session
 
-from wallet.models import Award
+from wallet.models import Award, AwardState
 from wallet.openbadges.fetching import Fetcher, FetchError, FetchResult
 from wallet.openbadges.report import Report
 from wallet.openbadges.verify import verify_hosted
 from wallet.services import documents
-from wallet.services.badges import next_anchoring_run
+from wallet.services.anchoring.verify import AnchorFacts, AnchorResult, check_award
+from wallet.services.badges import ANCHORING_TIME, next_anchoring_run
 from wallet.services.blobs import get_blob
 from wallet.services.errors import NotFoundError
 
@@ -108,6 +109,8 @@ class Verdict:
     expires_at: datetime | None = None
     # pending (anchored) badges: when the anchoring run should complete it
     completes_at: datetime | None = None
+    # anchored badges once complete: where and when (services/anchoring/verify.py)
+    anchor: AnchorFacts | None = None
 
     @property
     def is_valid(self) -> bool:
@@ -121,6 +124,7 @@ class Verdict:
             self.revocation_reason,
             _iso(self.expires_at),
             _iso(self.completes_at),
+            str(self.anchor) if self.anchor else "",
             *(f"{check.code}:{check.status}" for check in self.checks),
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -307,14 +311,26 @@ def award_key(award: Award, base_url: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def anchoring_completes_at(award: Award, timezone: str, now: datetime) -> datetime | None:
+def anchoring_completes_at(
+    award: Award, timezone: str, now: datetime, run_time: str = ANCHORING_TIME
+) -> datetime | None:
     """When a pending (anchored) badge should complete: the first run after it was
     accepted, which is the next day unless it was accepted in the small hours; if that
     run has passed without completing it, the next one. None for other badges."""
     if not award.is_pending or award.accepted_at is None:
         return None
-    due = next_anchoring_run(award.accepted_at, timezone)
-    return due if due > now else next_anchoring_run(now, timezone)
+    due = next_anchoring_run(award.accepted_at, timezone, run_time)
+    return due if due > now else next_anchoring_run(now, timezone, run_time)
+
+
+def _with_anchor(verdict: Verdict, result: AnchorResult) -> Verdict:
+    """Add the anchoring check; a credential our log does not confirm is not genuine
+    (revoked still outranks it: the issuer's word is what a reader needs first)."""
+    check = VerdictCheck("anchoring", "pass" if result.genuine else "fail", result.detail)
+    status = verdict.status
+    if not result.genuine and status != "revoked":
+        status = "unverified"
+    return replace(verdict, status=status, checks=(*verdict.checks, check), anchor=result.facts)
 
 
 def verify_award(
@@ -325,6 +341,7 @@ def verify_award(
     timezone: str,
     now: datetime,
     cache: VerdictCache | None = None,
+    run_time: str = ANCHORING_TIME,
 ) -> Verdict:
     """The verdict on one of our awards, from its hosted documents.
 
@@ -342,7 +359,9 @@ def verify_award(
         now=now,
     )
     verdict = verdict_from_report(report, now)
-    completes_at = anchoring_completes_at(award, timezone, now)
+    completes_at = anchoring_completes_at(award, timezone, now, run_time)
+    if award.badge_class.is_anchored and award.state == AwardState.ISSUED:
+        verdict = _with_anchor(verdict, check_award(session, award, base_url, now))
     if completes_at is not None and verdict.is_valid:
         verdict = replace(
             verdict,

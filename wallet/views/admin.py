@@ -74,6 +74,8 @@ def index() -> Page:
         "admin/index.html",
         issuer=issuing.get_issuer(session),
         summaries=issuing.list_badge_classes(session),
+        dev_tools=not app_settings().is_production,
+        form=ActionForm(),
     )
 
 

@@ -9,9 +9,17 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
+from wallet.db import utcnow
+from wallet.extensions import db
+from wallet.forms import ActionForm
 from wallet.mail import folder
+from wallet.services.anchoring import chains
+from wallet.services.anchoring.run import run_anchoring
 from wallet.views.common import app_settings
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
@@ -33,6 +41,25 @@ def _message(name: str) -> EmailMessage:
     if message is None:
         abort(404)
     return message
+
+
+@bp.post("/anchoring/run")
+def run_anchoring_now() -> BaseResponse:
+    """The programme office's development button: the daily anchoring run, now."""
+    if not (current_user.is_authenticated and current_user.is_staff):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    settings = app_settings()
+    report = run_anchoring(db.session(), settings, utcnow(), chains.chain_for(settings))
+    flash(
+        _(
+            "Anchoring run: %(built)s credentials built, %(issued)s badges issued.",
+            built=report.built,
+            issued=report.issued,
+        )
+    )
+    return redirect(url_for("admin.index"))
 
 
 @bp.get("/outbox")

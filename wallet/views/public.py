@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wallet.extensions import db
 from wallet.i18n import LOCALE_COOKIE, LOCALES
 from wallet.services import accounts, documents
+from wallet.services.anchoring import chains, credentials
 from wallet.services.blobs import get_blob
 from wallet.services.errors import NotFoundError
 from wallet.views.common import app_settings, read_session, safe_next
@@ -85,6 +86,19 @@ def _serve(getter: DocumentGetter, public_id: str, max_age: int) -> Response:
 @bp.get("/ob/issuers/<public_id>")
 def issuer_document(public_id: str) -> Response:
     return _serve(documents.get_issuer_document, public_id, max_age=300)
+
+
+@bp.get("/ob/issuers/<public_id>/blockcerts")
+def blockcerts_issuer_document(public_id: str) -> Response:
+    """The issuer's Blockcerts profile, which anchored badges name (docs/anchoring.md)."""
+    settings = app_settings()
+    try:
+        body = credentials.issuer_profile_document(
+            read_session(), settings, public_id, chains.chain_keys(settings)
+        )
+    except NotFoundError:
+        return _json_response({"error": "not_found"}, 404, max_age=60)
+    return _json_response(body, 200, max_age=300)
 
 
 @bp.get("/ob/issuers/<public_id>/revocations")

@@ -23,6 +23,7 @@ from wallet.db import utcnow
 from wallet.i18n import LOCALES
 from wallet.models import User
 from wallet.services import imported_badges, sharing
+from wallet.services.anchoring import credentials
 from wallet.services.errors import NotFoundError
 from wallet.services.verifying import VerdictCache
 from wallet.views.common import app_settings, read_session, signed_in_user
@@ -51,6 +52,7 @@ def show_share(share_id: str) -> Response:
                 timezone=settings.timezone,
                 now=utcnow(),
                 verdicts=VERDICTS,
+                run_time=settings.anchoring_time,
             )
         except NotFoundError:  # not one of our awards: perhaps an imported badge
             return _show_import(share_id, viewer, locale)
@@ -66,6 +68,21 @@ def show_share(share_id: str) -> Response:
                 preview_url=urls.share_preview_image(settings.base_url, share_id, locale),
             ),
         )
+
+
+@bp.get("/b/<share_id>/blockcerts.json")
+def download_blockcerts(share_id: str) -> Response:
+    """A public anchored badge's Blockcerts credential (404 like an unknown id when private)."""
+    session = read_session()
+    try:
+        award = sharing.find_shared_award(session, share_id, _viewer())
+        name, body = credentials.download(session, award)
+    except NotFoundError:
+        return Response(status=404)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _show_import(share_id: str, viewer: User | None, locale: str) -> Response:

@@ -16,9 +16,11 @@ from wallet.forms import ActionForm
 from wallet.forms.accounts import message_for
 from wallet.forms.sharing import AcceptForm
 from wallet.i18n import pick
-from wallet.models import Award
+from wallet.models import Award, AwardState
 from wallet.services import badge_tools, badges, graduation, imported_badges
-from wallet.services.errors import ServiceError
+from wallet.services.anchoring import credentials
+from wallet.services.anchoring.verify import AnchorResult, check_award
+from wallet.services.errors import NotFoundError, ServiceError
 from wallet.views.common import app_settings, show_accepted, signed_in_user
 
 bp = Blueprint("wallet", __name__, url_prefix="/wallet")
@@ -26,10 +28,11 @@ Page = str | tuple[str, int] | Response
 
 
 def _index(status: int = 200, error: str | None = None) -> tuple[str, int]:
-    session, user, timezone, now = db.session(), signed_in_user(), app_settings().timezone, utcnow()
+    session, user, settings, now = db.session(), signed_in_user(), app_settings(), utcnow()
+    timezone = settings.timezone
     return render_template(
         "wallet/index.html",
-        contents=badges.wallet_contents(session, user, timezone),
+        contents=badges.wallet_contents(session, user, timezone, settings.anchoring_time),
         imported=imported_badges.imported_badges(session, user),
         ask_personal_address=graduation.asks_for_personal_address(session, user, now, timezone),
         form=ActionForm(),
@@ -75,10 +78,39 @@ def show_badge(award_id: int) -> Page:
         "wallet/badge.html",
         award=award,
         kit=badge_tools.share_kit(session, user, award, settings.base_url, _post_text(award)),
-        completes_on=badges.completes_on(award, settings.timezone),
+        completes_on=badges.completes_on(award, settings.timezone, settings.anchoring_time),
+        anchoring=_anchoring(award, settings.base_url),
         form=ActionForm(),
         now=utcnow(),
     )
+
+
+def _anchoring(award: Award, base_url: str) -> AnchorResult | None:
+    """An issued anchored badge: checked against our log, for the page to say where and when
+    (or why it is not genuine)."""
+    if not award.badge_class.is_anchored or award.state != AwardState.ISSUED:
+        return None
+    return check_award(db.session(), award, base_url, utcnow())
+
+
+@bp.get("/badges/<int:award_id>/blockcerts.json")
+@login_required
+def download_blockcerts(award_id: int) -> Response:
+    """The badge's Blockcerts credential, to keep or check with any Blockcerts verifier."""
+    session = db.session()
+    award = badges.get_wallet_award(session, signed_in_user(), award_id)
+    try:
+        name, body = credentials.download(session, award)
+    except NotFoundError:
+        abort(404)
+    return _attachment(name, body)
+
+
+def _attachment(name: str, body: bytes) -> Response:
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/badges/<int:award_id>/accept")

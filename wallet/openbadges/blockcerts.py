@@ -1,0 +1,295 @@
+"""Blockcerts v3 credentials for anchored badges: what we issue, and the offline check.
+
+A credential is a W3C Verifiable Credential (data model 1.1, the form Blockcerts v3 and its
+verifier read) whose subject is the student's achievement. It is anchored in a batch
+(`merkle2019`): its proof leads from its own hash to the batch's Merkle root, and the root's
+anchors say where that root was published: our transparency log (`ledger`) and, when one is
+configured, an Ethereum transaction.
+
+`verify_anchored` checks a credential without going online: the caller hands in how to read
+the log's published proof documents and keys (`LogSource`) and, for chain anchors, the
+transaction's data. The app reads them from its database; anyone else from `/ledger`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import html
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from wallet.openbadges.errors import OpenBadgesError, ProofError
+from wallet.openbadges.ledger import Inclusion, batch_entry, verify_log_anchor
+from wallet.openbadges.merkle2019 import MerkleProof, parse_tlog_anchor, verify_credential
+from wallet.openbadges.signednote import Verifier
+
+CONTEXTS = ("https://www.w3.org/2018/credentials/v1", "https://w3id.org/blockcerts/v3")
+TYPES = ("VerifiableCredential", "BlockcertsCredential")
+MAX_INCLUSION = 64
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class CredentialContent:
+    """What an anchored badge says. `credential_id` is a `urn:uuid:`; `achievement_id` the
+    badge class's URL; `issuer_profile` the URL of the issuer's Blockcerts profile."""
+
+    credential_id: str
+    issuer_profile: str
+    issued: datetime
+    expires: datetime | None
+    recipient_name: str
+    achievement_id: str
+    achievement_name: str
+    achievement_description: str
+    criteria: str
+    image_url: str
+    metadata: Mapping[str, str]
+
+
+def _display(content: CredentialContent) -> str:
+    """What a Blockcerts viewer shows: every text escaped (names are the student's words)."""
+    name, recipient = html.escape(content.achievement_name), html.escape(content.recipient_name)
+    image = html.escape(content.image_url, quote=True)
+    return (
+        f'<section><img src="{image}" alt="" width="120" height="120">'
+        f"<h1>{name}</h1><p>{recipient}</p></section>"
+    )
+
+
+def build_credential(content: CredentialContent) -> dict[str, Any]:
+    """The unsigned credential (no `proof`): every term is defined by its contexts, so the
+    fallback vocabulary check of `merkle2019.target_hash` passes."""
+    claim: dict[str, Any] = {
+        "id": content.achievement_id,
+        "name": content.achievement_name,
+        "description": content.achievement_description,
+    }
+    if content.criteria:
+        claim["criteria"] = content.criteria
+    credential: dict[str, Any] = {
+        "@context": list(CONTEXTS),
+        "id": content.credential_id,
+        "type": list(TYPES),
+        "issuer": content.issuer_profile,
+        "issuanceDate": _iso(content.issued),
+        "credentialSubject": {"name": content.recipient_name, "claim": claim},
+        "metadata": json.dumps(dict(content.metadata), ensure_ascii=False, sort_keys=True),
+        "display": {"contentMediaType": "text/html", "content": _display(content)},
+    }
+    if content.expires is not None:
+        credential["expirationDate"] = _iso(content.expires)
+    return credential
+
+
+def issuer_profile(
+    *,
+    profile_id: str,
+    name: str,
+    url: str,
+    email: str,
+    ledger: str,
+    chain_keys: Sequence[tuple[str, datetime]] = (),
+) -> dict[str, Any]:
+    """The issuer's Blockcerts v3 profile. `chain_keys` are the Ethereum addresses (with the
+    time each began) that may anchor batches; `ledger` is where our log is published."""
+    profile: dict[str, Any] = {
+        "@context": ["https://w3id.org/openbadges/v2", "https://w3id.org/blockcerts/v3"],
+        "type": "Profile",
+        "id": profile_id,
+        "name": name,
+        "url": url,
+        "email": email,
+        "ledger": ledger,
+    }
+    if chain_keys:
+        profile["publicKey"] = [
+            {"id": f"ecdsa-koblitz-pubkey:{address}", "created": _iso(created)}
+            for address, created in chain_keys
+        ]
+    return profile
+
+
+# -- the log's published proof of one entry ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogProof:
+    """What `/ledger/entries/<index>` publishes: the entry, its inclusion proof and the
+    signed checkpoint the proof leads to."""
+
+    origin: str
+    index: int
+    entry: bytes
+    tree_size: int
+    hashes: tuple[bytes, ...]
+    checkpoint: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "index": self.index,
+            "entry": base64.b64encode(self.entry).decode("ascii"),
+            "tree_size": self.tree_size,
+            "inclusion": [h.hex() for h in self.hashes],
+            "checkpoint": self.checkpoint,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> LogProof:
+        try:
+            hashes = tuple(bytes.fromhex(h) for h in data["inclusion"])
+            proof = cls(
+                origin=str(data["origin"]),
+                index=int(data["index"]),
+                entry=base64.b64decode(data["entry"], validate=True),
+                tree_size=int(data["tree_size"]),
+                hashes=hashes,
+                checkpoint=str(data["checkpoint"]),
+            )
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            raise ProofError("log.malformed", "the log's proof document is malformed") from None
+        if len(hashes) > MAX_INCLUSION or any(len(h) != 32 for h in hashes):
+            raise ProofError("log.malformed", "the inclusion proof is malformed")
+        return proof
+
+
+def keys_from_json(data: Any) -> list[Verifier]:
+    """The log's keys as `/ledger` publishes them: `[{"vkey", "valid_from", "valid_until"}]`."""
+    try:
+        return [
+            Verifier.from_vkey(
+                item["vkey"],
+                _parse_time(item.get("valid_from")),
+                _parse_time(item.get("valid_until")),
+            )
+            for item in data
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ProofError("log.malformed", "the log's key list is malformed") from None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("a time without its zone")
+    return moment
+
+
+class LogSource(Protocol):
+    """Where a verifier reads a log's proof of one entry, and the log's published keys."""
+
+    def proof(self, origin: str, index: int) -> LogProof: ...
+
+    def keys(self, origin: str) -> Sequence[Verifier]: ...
+
+
+ChainLookup = Callable[[str], bytes | None]
+"""The data of the transaction an anchor names (None when the chain does not know it)."""
+
+
+@dataclass(frozen=True)
+class AnchorCheck:
+    """One anchor found holding the batch root: where (`kind`, `anchor`) and the latest time
+    the root can have been published (the checkpoint's signing time, or the block's)."""
+
+    kind: Literal["tlog", "eth"]
+    anchor: str
+    anchored_by: datetime | None
+    index: int | None = None
+
+
+def check_log_anchor(
+    proof: MerkleProof, anchor: str, source: LogSource, now: datetime
+) -> AnchorCheck:
+    """Find the proof's root in our log's entry that ``anchor`` names, under a checkpoint
+    signed by a key of the log that was valid when it signed."""
+    origin, index = parse_tlog_anchor(anchor)
+    published = source.proof(origin, index)
+    if published.origin != origin or published.index != index:
+        raise ProofError("anchor.mismatch", "the log answered for another entry")
+    if not hmac.compare_digest(published.entry, batch_entry(proof.merkle_root)):
+        raise ProofError("anchor.root_missing", "the log entry holds another Merkle root")
+    signed = verify_log_anchor(
+        proof,
+        Inclusion(index, published.tree_size, published.hashes),
+        published.checkpoint,
+        source.keys(origin),
+        now=now,
+    )
+    return AnchorCheck("tlog", anchor, signed.signed_at, index)
+
+
+def _check_chain(proof: MerkleProof, anchor: str, lookup: ChainLookup | None) -> AnchorCheck:
+    if lookup is None:
+        raise ProofError("anchor.chain_unavailable", "no way to read this chain here")
+    data = lookup(anchor)
+    if data is None:
+        raise ProofError("anchor.tx_missing", "the chain has no such transaction")
+    if not hmac.compare_digest(data, proof.merkle_root):
+        raise ProofError("anchor.tx_data", "the transaction's data is not the Merkle root")
+    return AnchorCheck("eth", anchor, None)
+
+
+def verify_anchored(
+    credential: Mapping[str, Any],
+    log: LogSource,
+    *,
+    chain: ChainLookup | None = None,
+    now: datetime,
+) -> tuple[MerkleProof, list[AnchorCheck]]:
+    """Recompute the leaf, fold the path to the root, then find the root in every anchor the
+    proof names (our log: under a signed checkpoint; Ethereum: in the transaction's data).
+
+    Raises `ProofError` naming the first failed check: the credential is not genuine. An
+    anchor of a kind we cannot check (Bitcoin...) fails too: "valid" must mean checked.
+    """
+    proof = verify_credential(credential)
+    if not proof.anchors:
+        raise ProofError("anchor.missing", "the proof names no anchor")
+    found = []
+    for anchor in proof.anchors:
+        if anchor.startswith("blink:tlog:"):
+            found.append(check_log_anchor(proof, anchor, log, now))
+        elif anchor.startswith("blink:eth:"):
+            found.append(_check_chain(proof, anchor, chain))
+        else:
+            raise ProofError("anchor.unsupported", f"cannot check {anchor.split(':')[1]} anchors")
+    return proof, found
+
+
+def parse_credential(text: str | bytes) -> dict[str, Any]:
+    """A credential from JSON text; `ProofError` when it is not a JSON object."""
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ProofError("credential.parsed", "not JSON") from None
+    if not isinstance(document, dict):
+        raise ProofError("credential.parsed", "not a JSON object")
+    return document
+
+
+__all__ = [
+    "AnchorCheck",
+    "ChainLookup",
+    "CredentialContent",
+    "LogProof",
+    "LogSource",
+    "OpenBadgesError",
+    "build_credential",
+    "check_log_anchor",
+    "issuer_profile",
+    "keys_from_json",
+    "parse_credential",
+    "verify_anchored",
+]

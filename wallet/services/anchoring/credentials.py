@@ -1,0 +1,57 @@
+"""An award's Blockcerts credential and the issuer's Blockcerts profile, as served."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wallet import urls
+from wallet.config import Settings
+from wallet.models import AnchoredCredential, Award, Issuer
+from wallet.openbadges import blockcerts
+from wallet.services.errors import NotFoundError
+
+
+def signed_credential(credential: AnchoredCredential) -> dict[str, Any]:
+    """The credential as the student downloads it: what was hashed, plus its proof."""
+    document: dict[str, Any] = json.loads(credential.unsigned)
+    if credential.proof is not None:
+        document["proof"] = credential.proof
+    return document
+
+
+def credential_of(session: Session, award: Award) -> AnchoredCredential | None:
+    """The award's credential once its batch is anchored (None before, or for hosted ones)."""
+    credential = session.scalars(
+        select(AnchoredCredential).where(AnchoredCredential.award_id == award.id)
+    ).first()
+    return credential if credential is not None and credential.proof is not None else None
+
+
+def download(session: Session, award: Award) -> tuple[str, bytes]:
+    """File name and bytes of the award's Blockcerts JSON; ``NotFoundError`` until anchored."""
+    credential = credential_of(session, award)
+    if credential is None or award.is_revoked:
+        raise NotFoundError("not_anchored")
+    body = json.dumps(signed_credential(credential), ensure_ascii=False, indent=2)
+    return f"blockcerts-{award.share_id}.json", body.encode("utf-8")
+
+
+def issuer_profile_document(
+    session: Session, settings: Settings, public_id: str, chain_keys: list[tuple[str, datetime]]
+) -> dict[str, Any]:
+    issuer = session.scalars(select(Issuer).where(Issuer.public_id == public_id)).first()
+    if issuer is None:
+        raise NotFoundError("issuer")
+    return blockcerts.issuer_profile(
+        profile_id=urls.blockcerts_issuer(settings.base_url, public_id),
+        name=issuer.name,
+        url=issuer.url,
+        email=issuer.email,
+        ledger=urls.ledger(settings.base_url),
+        chain_keys=chain_keys,
+    )

@@ -1,0 +1,352 @@
+"""The daily anchoring run: pending awards -> Blockcerts credentials -> one anchored batch.
+
+Three steps, each one transaction, so a run stopped anywhere (killed, database restarted,
+chain node down) is finished by the next and nothing is anchored or issued twice:
+
+1. **build**: every pending anchored award with no credential yet gets its credential and
+   leaf (SHA-256 of the canonical form); one ``AnchorBatch`` holds the Merkle root. An award
+   belongs to at most one batch (``anchored_credential.award_id`` is unique).
+2. **anchor**: with a chain configured, the signed transaction is stored *before* it is
+   sent, and re-sent (the same transaction) until the chain confirms it; a chain that is down
+   leaves the batch built, retried with backoff. Then the root becomes an entry of our log
+   under a new signed checkpoint, and the batch is ``anchored``.
+3. **complete**: every credential receives its MerkleProof2019 proof naming the anchors;
+   the awards become issued and mail 2 is queued.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Protocol, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, exists, insert, select
+from sqlalchemy.orm import Session, joinedload
+
+from wallet import urls
+from wallet.config import Settings
+from wallet.models import (
+    AnchorBatch,
+    AnchoredCredential,
+    Award,
+    AwardState,
+    BadgeClass,
+    BatchStatus,
+)
+from wallet.openbadges import blockcerts, merkle2019
+from wallet.openbadges.ledger import batch_entry
+from wallet.services import documents
+from wallet.services.anchoring import log
+from wallet.services.badges import queue_issued_mail
+
+MAX_BATCH = 50_000
+LONGEST_RETRY = timedelta(hours=6)
+_CREDENTIALS = cast(Table, AnchoredCredential.__table__)
+
+
+class ChainUnavailable(Exception):
+    """The chain node could not be reached or refused the transaction for now."""
+
+
+@dataclass(frozen=True)
+class PreparedTransaction:
+    tx_hash: str
+    raw: bytes
+
+
+class Chain(Protocol):
+    """An anchor on a blockchain (``ethereum.EthereumAnchor``)."""
+
+    name: str  # as in anchor URIs: "eth:sepolia"
+
+    def prepare(self, root: bytes) -> PreparedTransaction: ...
+
+    def send(self, raw: bytes) -> None: ...
+
+    def confirmed_at(self, tx_hash: str) -> datetime | None: ...
+
+    def anchor_uri(self, tx_hash: str) -> str: ...
+
+    def verification_method(self) -> str: ...
+
+
+@dataclass
+class RunReport:
+    built: int = 0
+    anchored: int = 0
+    issued: int = 0
+    waiting: list[str] = field(default_factory=list)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """After the ``attempts``-th failure: 5 min, 10 min, 20 min, ... at most 6 h."""
+    delay: timedelta = timedelta(minutes=5) * 2 ** max(attempts - 1, 0)
+    return min(delay, LONGEST_RETRY)
+
+
+# -- 1. build ----------------------------------------------------------------------------
+
+
+def _content(award: Award, settings: Settings, now: datetime) -> blockcerts.CredentialContent:
+    badge = award.badge_class
+    base = settings.base_url
+    return blockcerts.CredentialContent(
+        credential_id=f"urn:uuid:{uuid.uuid4()}",
+        issuer_profile=urls.blockcerts_issuer(base, badge.issuer.public_id),
+        issued=now,
+        expires=award.expires_at,
+        recipient_name=award.recipient_name,
+        achievement_id=documents.badge_class_url(base, badge),
+        achievement_name=badge.name,
+        achievement_description=badge.description,
+        criteria=badge.criteria_text or badge.criteria_url,
+        image_url=documents.image_url(base, badge.image_sha256),
+        metadata={"openBadgesAssertion": documents.assertion_url(base, award)},
+    )
+
+
+def _unanchored(session: Session, limit: int) -> list[Award]:
+    query = (
+        select(Award)
+        .join(Award.badge_class)
+        .options(joinedload(Award.badge_class).joinedload(BadgeClass.issuer))
+        .where(
+            Award.state == AwardState.PENDING,
+            Award.revoked_at.is_(None),
+            ~exists().where(AnchoredCredential.award_id == Award.id),
+        )
+        .order_by(Award.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Award, skip_locked=True)
+    return list(session.scalars(query).unique())
+
+
+def build_batch(session: Session, settings: Settings, now: datetime) -> AnchorBatch | None:
+    """Turn the waiting awards (at most ``MAX_BATCH``) into one built batch; not committed."""
+    awards = _unanchored(session, MAX_BATCH)
+    if not awards:
+        return None
+    rows, leaves = [], []
+    for index, award in enumerate(awards):
+        credential = blockcerts.build_credential(_content(award, settings, now))
+        leaf = merkle2019.target_hash(credential)
+        leaves.append(leaf)
+        rows.append(
+            {
+                "award_id": award.id,
+                "leaf_index": index,
+                "credential_id": credential["id"],
+                "target_hash": leaf.hex(),
+                "unsigned": json.dumps(credential, ensure_ascii=False),
+            }
+        )
+    tree = merkle2019.MerkleTree(leaves)
+    batch = AnchorBatch(size=len(awards), merkle_root=tree.root.hex(), created_at=now)
+    session.add(batch)
+    session.flush()
+    session.execute(insert(_CREDENTIALS), [{**row, "batch_id": batch.id} for row in rows])
+    return batch
+
+
+# -- 2. anchor ---------------------------------------------------------------------------
+
+
+def anchor_batch(
+    session: Session, settings: Settings, batch: AnchorBatch, now: datetime, chain: Chain | None
+) -> bool:
+    """Anchor a built batch; False when the chain has not confirmed it yet (try later).
+    Commits the stored transaction before sending it."""
+    root = bytes.fromhex(batch.merkle_root)
+    if chain is not None:
+        try:
+            if not batch.tx_hash:
+                prepared = chain.prepare(root)
+                batch.chain, batch.tx_hash, batch.raw_tx = (
+                    chain.name,
+                    prepared.tx_hash,
+                    prepared.raw,
+                )
+                session.commit()
+            chain.send(cast(bytes, batch.raw_tx))
+            confirmed = chain.confirmed_at(batch.tx_hash)
+        except ChainUnavailable as error:
+            _postpone(batch, now, str(error) or "the chain is unavailable")
+            return False
+        if confirmed is None:
+            _postpone(batch, now, "waiting for the chain to confirm the transaction")
+            return False
+        batch.anchored_at = confirmed
+    batch.log_index = log.append(session, settings, batch_entry(root), now)
+    batch.anchored_at = batch.anchored_at or now
+    batch.status = BatchStatus.ANCHORED
+    batch.last_error = ""
+    return True
+
+
+def _postpone(batch: AnchorBatch, now: datetime, reason: str) -> None:
+    batch.attempts += 1
+    batch.retry_after = now + retry_delay(batch.attempts)
+    batch.last_error = reason
+
+
+# -- 3. complete -------------------------------------------------------------------------
+
+
+def anchors_of(batch: AnchorBatch, settings: Settings, chain: Chain | None) -> list[str]:
+    """The batch's anchor URIs: the chain's first (what Blockcerts verifiers read), then ours."""
+    found = []
+    if batch.tx_hash and chain is not None:
+        found.append(chain.anchor_uri(batch.tx_hash))
+    origin = urls.ledger_origin(settings.base_url)
+    found.append(merkle2019.tlog_anchor(origin, cast(int, batch.log_index)))
+    return found
+
+
+def verification_method(award: Award, settings: Settings, chain: Chain | None) -> str:
+    if chain is not None:
+        return chain.verification_method()
+    return urls.blockcerts_issuer(settings.base_url, award.badge_class.issuer.public_id) + "#ledger"
+
+
+def complete_batch(
+    session: Session, settings: Settings, batch: AnchorBatch, now: datetime, chain: Chain | None
+) -> int:
+    """Give every credential its proof, issue the awards, queue mail 2; returns how many
+    awards were issued (revoked meanwhile: anchored, but not issued or mailed)."""
+    credentials = session.scalars(
+        select(AnchoredCredential)
+        .options(
+            joinedload(AnchoredCredential.award)
+            .joinedload(Award.badge_class)
+            .joinedload(BadgeClass.issuer),
+            joinedload(AnchoredCredential.award).joinedload(Award.user),
+        )
+        .where(AnchoredCredential.batch_id == batch.id)
+        .order_by(AnchoredCredential.leaf_index)
+    ).all()
+    leaves = [bytes.fromhex(c.target_hash) for c in credentials]
+    proofs = merkle2019.batch_proofs(leaves, anchors_of(batch, settings, chain))
+    created = _iso(cast(datetime, batch.anchored_at))
+    issued = 0
+    for credential, proof in zip(credentials, proofs, strict=True):
+        award = credential.award
+        credential.proof = merkle2019.proof_object(
+            proof, created=created, verification_method=verification_method(award, settings, chain)
+        )
+        if award.state != AwardState.PENDING or award.is_revoked:
+            continue
+        award.state = AwardState.ISSUED
+        award.issued_at = now
+        if award.user is not None:
+            queue_issued_mail(session, award.user, award, settings.base_url)
+        issued += 1
+    batch.status = BatchStatus.COMPLETE
+    batch.completed_at = now
+    return issued
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# -- the run ---------------------------------------------------------------------------
+
+
+def _open_batches(session: Session, now: datetime) -> list[AnchorBatch]:
+    return list(
+        session.scalars(
+            select(AnchorBatch)
+            .where(AnchorBatch.status != BatchStatus.COMPLETE)
+            .where((AnchorBatch.retry_after.is_(None)) | (AnchorBatch.retry_after <= now))
+            .order_by(AnchorBatch.id)
+        )
+    )
+
+
+def finish(
+    session: Session, settings: Settings, batch: AnchorBatch, now: datetime, chain: Chain | None
+) -> RunReport:
+    report = RunReport()
+    if batch.status == BatchStatus.BUILT:
+        if not anchor_batch(session, settings, batch, now, chain):
+            report.waiting.append(batch.last_error)
+            session.commit()
+            return report
+        session.commit()
+        report.anchored += batch.size
+    report.issued += complete_batch(session, settings, batch, now, chain)
+    session.commit()
+    return report
+
+
+def run_anchoring(
+    session: Session, settings: Settings, now: datetime, chain: Chain | None = None
+) -> RunReport:
+    """Finish what an earlier run left, then build, anchor and complete new batches."""
+    total = RunReport()
+    for open_batch in _open_batches(session, now):
+        _add(total, finish(session, settings, open_batch, now, chain))
+    while (batch := build_batch(session, settings, now)) is not None:
+        total.built += batch.size
+        session.commit()
+        step = finish(session, settings, batch, now, chain)
+        _add(total, step)
+        if step.waiting:
+            break
+    return total
+
+
+def _add(total: RunReport, step: RunReport) -> None:
+    total.built += step.built
+    total.anchored += step.anchored
+    total.issued += step.issued
+    total.waiting += step.waiting
+
+
+# -- when a run is due -------------------------------------------------------------------
+
+
+def last_scheduled_run(now: datetime, timezone: str, run_time: str) -> datetime:
+    """The latest scheduled run time at or before ``now`` (today's, or yesterday's)."""
+    local = now.astimezone(ZoneInfo(timezone))
+    today = datetime.combine(local.date(), time.fromisoformat(run_time), tzinfo=local.tzinfo)
+    return today if today <= local else today - timedelta(days=1)
+
+
+def is_due(session: Session, settings: Settings, now: datetime) -> bool:
+    """A run is due when an award accepted before the last scheduled run time still waits
+    (so a worker that was down at 03:00 catches up when it starts), or a batch waiting for
+    the chain may be tried again."""
+    boundary = last_scheduled_run(now, settings.timezone, settings.anchoring_time)
+    waiting = select(Award.id).where(
+        Award.state == AwardState.PENDING,
+        Award.revoked_at.is_(None),
+        Award.accepted_at < boundary,
+        ~exists().where(AnchoredCredential.award_id == Award.id),
+    )
+    retry = select(AnchorBatch.id).where(
+        AnchorBatch.status != BatchStatus.COMPLETE,
+        (AnchorBatch.retry_after.is_(None)) | (AnchorBatch.retry_after <= now),
+    )
+    return bool(session.scalar(select(exists(waiting))) or session.scalar(select(exists(retry))))
+
+
+def run_if_due(
+    session: Session, settings: Settings, now: datetime, chain: Chain | None, *, force: bool = False
+) -> RunReport | None:
+    """The run, when it is due (or ``force``); None when nothing was due."""
+    if not force and not is_due(session, settings, now):
+        return None
+    return run_anchoring(session, settings, now, chain)
+
+
+def describe(report: RunReport) -> str:
+    summary = (
+        f"{report.built} credentials built, {report.anchored} anchored, {report.issued} issued"
+    )
+    return summary + ("; waiting: " + "; ".join(report.waiting) if report.waiting else "")

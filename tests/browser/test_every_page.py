@@ -35,6 +35,7 @@ from wallet import extensions as ext
 from wallet.config import PROJECT_ROOT
 from wallet.mail import Envelope, FolderTransport, render_message
 from wallet.models import AwardState, EmailAddress, MailStatus, OutboxMail, TokenPurpose
+from wallet.services.anchoring.run import run_anchoring
 from wallet.services.tokens import issue_token
 
 pytestmark = pytest.mark.browser
@@ -138,7 +139,11 @@ def _seed(live: LiveServer) -> World:
             return int(made.id)
 
         mine = {"user_id": student.id, "accepted_at": now}
+        # an anchored badge the daily run has completed: recorded in the public ledger
+        anchored_done = award(anchored, AwardState.PENDING, is_public=True, **mine)
+        run_anchoring(session, live.app.config["WALLET_SETTINGS"], now)
         awards = {
+            "anchored": anchored_done,
             "offered": award(hosted, AwardState.OFFERED),
             "offered_second": award(anchored, AwardState.OFFERED, email=second),
             "pending": award(anchored, AwardState.PENDING, email="p@x.jp", is_public=True, **mine),
@@ -430,7 +435,7 @@ def _undo(page: Page, world: World, base: str, role: str, lang: str) -> None:
     expect(page).to_have_url(re.compile(r"/claim/undone$"))
 
 
-SHARED = ("issued", "pending", "expired", "revoked")
+SHARED = ("issued", "pending", "anchored", "expired", "revoked")
 
 
 def _award(state: str) -> Callable[[World], str]:
@@ -472,7 +477,15 @@ VISITS: list[Visit] = [
     Visit("wallet.index", "wallet", _goto(lambda w: "/wallet")),
     *(
         Visit("wallet.show_badge", f"badge: {state}", _goto(_award(state)))
-        for state in ("offered", "offered_second", "pending", "issued", "expired", "revoked")
+        for state in (
+            "offered",
+            "offered_second",
+            "pending",
+            "anchored",
+            "issued",
+            "expired",
+            "revoked",
+        )
     ),
     Visit("wallet.show_badge", "badge: declined", _goto(_award("declined"))),
     *(
@@ -560,6 +573,9 @@ VISITS: list[Visit] = [
     Visit(
         "admin_reports.show_audit_log", "audit log: page 2", _goto(lambda w: "/admin/audit?page=2")
     ),
+    Visit("ledger.index", "public ledger", _goto(lambda w: "/ledger")),
+    Visit("ledger.entry", "ledger entry", _goto(lambda w: "/ledger/entries/0")),
+    Visit("ledger.entry", "ledger entry: unknown", _goto(lambda w: "/ledger/entries/99")),
     Visit("dev.list_outbox", "outbox", _goto(lambda w: "/dev/outbox")),
     Visit(
         "dev.show_mail", "mail", lambda p, w, b, r, lang: p.goto(f"{b}/dev/outbox/{w.mails[lang]}")
@@ -586,6 +602,14 @@ EXCLUDED = {
     "badge_tools.add_to_linkedin": "a redirect off the site, tested in test_sharing_controls.py",
     "admin_reports.export_awards": "a CSV download, tested in tests/web/test_admin_search.py",
     "admin_reports.export_audit_log": "a CSV download, tested in tests/web/test_audit_log.py",
+    "public.blockcerts_issuer_document": "JSON, tested in tests/anchoring/test_pages.py",
+    "ledger.summary_json": "JSON, tested in tests/anchoring/test_pages.py",
+    "ledger.entries_json": "JSON, tested in tests/anchoring/test_pages.py",
+    "ledger.checkpoints_json": "JSON, tested in tests/anchoring/test_pages.py",
+    "ledger.consistency_json": "JSON, tested in tests/anchoring/test_pages.py",
+    "ledger.entry_json": "JSON, tested in tests/anchoring/test_pages.py",
+    "wallet.download_blockcerts": "a JSON download, tested in tests/anchoring/test_pages.py",
+    "share.download_blockcerts": "a JSON download, tested in tests/anchoring/test_pages.py",
 }
 
 

@@ -49,6 +49,20 @@ CASES: list[tuple[Callable[..., str], tuple[Any, ...], str, dict[str, Any]]] = [
     ),
     (urls.share, ("Ab-_12cd",), "share.show_share", {"share_id": "Ab-_12cd"}),
     (urls.profile, ("Pr0f-_1d",), "share.show_profile", {"profile_id": "Pr0f-_1d"}),
+    (
+        urls.blockcerts_issuer,
+        ("iss1",),
+        "public.blockcerts_issuer_document",
+        {"public_id": "iss1"},
+    ),
+    (urls.ledger, (), "ledger.index", {}),
+    (urls.ledger_json, (), "ledger.summary_json", {}),
+    (urls.ledger_entries, (), "ledger.entries_json", {}),
+    (urls.ledger_checkpoints, (), "ledger.checkpoints_json", {}),
+    (urls.ledger_entry, (7,), "ledger.entry", {"index": 7}),
+    (urls.ledger_entry_json, (7,), "ledger.entry_json", {"index": 7}),
+    (urls.wallet_badge_blockcerts, (42,), "wallet.download_blockcerts", {"award_id": 42}),
+    (urls.share_blockcerts, ("Ab-_12cd",), "share.download_blockcerts", {"share_id": "Ab-_12cd"}),
 ]
 
 

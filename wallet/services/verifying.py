@@ -360,7 +360,7 @@ def verify_award(
     )
     verdict = verdict_from_report(report, now)
     completes_at = anchoring_completes_at(award, timezone, now, run_time)
-    if award.badge_class.is_anchored and award.state == AwardState.ISSUED:
+    if award.badge_class.is_anchored and award.state == AwardState.ISSUED and not award.is_revoked:
         verdict = _with_anchor(verdict, check_award(session, award, base_url, now))
     if completes_at is not None and verdict.is_valid:
         verdict = replace(

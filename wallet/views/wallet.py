@@ -88,7 +88,7 @@ def show_badge(award_id: int) -> Page:
 def _anchoring(award: Award, base_url: str) -> AnchorResult | None:
     """An issued anchored badge: checked against our log, for the page to say where and when
     (or why it is not genuine)."""
-    if not award.badge_class.is_anchored or award.state != AwardState.ISSUED:
+    if not award.badge_class.is_anchored or award.state != AwardState.ISSUED or award.is_revoked:
         return None
     return check_award(db.session(), award, base_url, utcnow())
 

@@ -153,7 +153,7 @@ def ledger_entry(base_url: str, index: int) -> str:
 
 
 def ledger_entry_json(base_url: str, index: int) -> str:
-    return _join(base_url, "ledger", "entries", f"{index}.json")
+    return _join(base_url, "ledger", "entries", index, "proof.json")
 
 
 def wallet_badge_blockcerts(base_url: str, award_id: int) -> str:

@@ -73,7 +73,7 @@ def consistency_json() -> Response:
     return _json(body, max_age=3600)
 
 
-@bp.get("/ledger/entries/<int:index>.json")
+@bp.get("/ledger/entries/<int(min=0):index>/proof.json")
 def entry_json(index: int) -> Response:
     try:
         body = published.entry_json(read_session(), app_settings().base_url, index)
@@ -82,7 +82,7 @@ def entry_json(index: int) -> Response:
     return _json(body)
 
 
-@bp.get("/ledger/entries/<int:index>")
+@bp.get("/ledger/entries/<int(min=0):index>")
 def entry(index: int) -> str:
     session, base_url = read_session(), app_settings().base_url
     try:

@@ -105,3 +105,28 @@ def test_the_audit_log_refuses_updates_and_deletes_on_postgresql(empty_app: Flas
         assert conn.exec_driver_sql("SELECT actor_email FROM audit_entry").scalar() == (
             "office@example.ac.jp"
         )
+
+
+def test_the_ledger_refuses_updates_and_deletes_on_postgresql(empty_app: Flask) -> None:
+    if ext.db.engine.dialect.name != "postgresql":
+        pytest.skip("the append-only trigger exists on PostgreSQL only")
+    upgrade()
+    with ext.db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO ledger_entry (index, entry, created_at)"
+            " VALUES (0, 'badge-batch/v1', CURRENT_TIMESTAMP)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO ledger_checkpoint (size, root_hash, note, created_at)"
+            " VALUES (1, 'ab', 'note', CURRENT_TIMESTAMP)"
+        )
+    for statement in (
+        "UPDATE ledger_entry SET entry = 'other'",
+        "DELETE FROM ledger_entry",
+        "UPDATE ledger_checkpoint SET note = 'forged'",
+        "DELETE FROM ledger_checkpoint",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), ext.db.engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    with ext.db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT note FROM ledger_checkpoint").scalar() == "note"

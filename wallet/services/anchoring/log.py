@@ -65,7 +65,9 @@ def verifiers(keys: Sequence[LedgerKey]) -> list[Verifier]:
 
 
 def _publish_key(session: Session, signer: Signer, now: datetime) -> None:
-    """Make ``signer`` the one current key (closing any other's period at ``now``)."""
+    """Make ``signer`` the one current key (closing any other's period at ``now``).
+    Periods are in whole seconds, as the signatures' timestamps are."""
+    now = now.replace(microsecond=0)
     vkey = signer.verifier().vkey()
     keys = published_keys(session)
     if any(k.vkey == vkey and k.valid_until is None for k in keys):

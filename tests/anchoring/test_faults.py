@@ -252,16 +252,16 @@ def test_killed_while_completing_nothing_is_issued_twice(
 ) -> None:
     pending(3)
     settings = app.config["WALLET_SETTINGS"]
-    original = run.queue_issued_mail
+    original = run.issued_mail
     sent = []
 
-    def die_on_second(*args: Any, **kwargs: Any) -> None:
+    def die_on_second(*args: Any, **kwargs: Any) -> dict[str, Any]:
         sent.append(1)
         if len(sent) == 2:
             raise Killed
-        original(*args, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(run, "queue_issued_mail", die_on_second)
+    monkeypatch.setattr(run, "issued_mail", die_on_second)
     with pytest.raises(Killed):
         run.run_anchoring(db_session, settings, NOW)
     db_session.rollback()  # the completing transaction is lost, anchored stays

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
@@ -159,20 +160,25 @@ def accept_award(
 
 
 def queue_issued_mail(session: Session, user: User, award: Award, base_url: str) -> None:
-    """Mail 2: the badge is issued. Anchored badges also point to the public ledger."""
-    anchored = {"ledger_url": urls.ledger(base_url)} if award.badge_class.is_anchored else {}
-    queue_mail(
-        session,
-        template="badge_issued",
-        to_email=user.email,
-        locale=user.locale,
-        context={
+    """Mail 2: the badge is issued."""
+    queue_mail(session, **issued_mail(user, award.id, award.badge_class, base_url))
+
+
+def issued_mail(user: User, award_id: int, badge: BadgeClass, base_url: str) -> dict[str, Any]:
+    """Mail 2's outbox fields (``queue_mail``'s arguments); anchored badges also point to
+    the public ledger. The daily anchoring run inserts thousands of these at once."""
+    anchored = {"ledger_url": urls.ledger(base_url)} if badge.is_anchored else {}
+    return {
+        "template": "badge_issued",
+        "to_email": user.email,
+        "locale": user.locale,
+        "context": {
             "recipient_name": user.name,
-            **badge_mail_facts(award.badge_class),
-            "badge_url": urls.wallet_badge(base_url, award.id),
+            **badge_mail_facts(badge),
+            "badge_url": urls.wallet_badge(base_url, award_id),
             **anchored,
         },
-    )
+    }
 
 
 def badge_mail_facts(badge: BadgeClass) -> dict[str, str]:

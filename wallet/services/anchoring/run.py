@@ -23,7 +23,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, exists, insert, select
+from sqlalchemy import Table, exists, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from wallet import urls
@@ -35,12 +35,14 @@ from wallet.models import (
     AwardState,
     BadgeClass,
     BatchStatus,
+    OutboxMail,
+    User,
 )
 from wallet.openbadges import blockcerts, merkle2019
 from wallet.openbadges.ledger import batch_entry
 from wallet.services import documents
 from wallet.services.anchoring import log
-from wallet.services.badges import queue_issued_mail
+from wallet.services.badges import issued_mail
 
 MAX_BATCH = 50_000
 LONGEST_RETRY = timedelta(hours=6)
@@ -207,10 +209,10 @@ def anchors_of(batch: AnchorBatch, settings: Settings, chain: Chain | None) -> l
     return found
 
 
-def verification_method(award: Award, settings: Settings, chain: Chain | None) -> str:
+def verification_method(badge: BadgeClass, settings: Settings, chain: Chain | None) -> str:
     if chain is not None:
         return chain.verification_method()
-    return urls.blockcerts_issuer(settings.base_url, award.badge_class.issuer.public_id) + "#ledger"
+    return urls.blockcerts_issuer(settings.base_url, badge.issuer.public_id) + "#ledger"
 
 
 def complete_batch(
@@ -218,33 +220,48 @@ def complete_batch(
 ) -> int:
     """Give every credential its proof, issue the awards, queue mail 2; returns how many
     awards were issued (revoked meanwhile: anchored, but not issued or mailed)."""
-    credentials = session.scalars(
-        select(AnchoredCredential)
-        .options(
-            joinedload(AnchoredCredential.award)
-            .joinedload(Award.badge_class)
-            .joinedload(BadgeClass.issuer),
-            joinedload(AnchoredCredential.award).joinedload(Award.user),
-        )
+    rows = session.execute(
+        select(AnchoredCredential.id, AnchoredCredential.target_hash, Award, User)
+        .join(Award, AnchoredCredential.award_id == Award.id)
+        .outerjoin(User, Award.user_id == User.id)
         .where(AnchoredCredential.batch_id == batch.id)
         .order_by(AnchoredCredential.leaf_index)
     ).all()
-    leaves = [bytes.fromhex(c.target_hash) for c in credentials]
+    leaves = [bytes.fromhex(row.target_hash) for row in rows]
     proofs = merkle2019.batch_proofs(leaves, anchors_of(batch, settings, chain))
     created = _iso(cast(datetime, batch.anchored_at))
-    issued = 0
-    for credential, proof in zip(credentials, proofs, strict=True):
-        award = credential.award
-        credential.proof = merkle2019.proof_object(
-            proof, created=created, verification_method=verification_method(award, settings, chain)
+    badges = {
+        b.id: b
+        for b in session.scalars(
+            select(BadgeClass)
+            .options(joinedload(BadgeClass.issuer))
+            .where(BadgeClass.id.in_({row.Award.badge_class_id for row in rows}))
+        )
+    }
+    proof_rows, issued_ids, mails = [], [], []
+    for row, proof in zip(rows, proofs, strict=True):
+        award, badge = row.Award, badges[row.Award.badge_class_id]
+        method = verification_method(badge, settings, chain)
+        proof_rows.append(
+            {
+                "id": row.id,
+                "proof": merkle2019.proof_object(
+                    proof, created=created, verification_method=method
+                ),
+            }
         )
         if award.state != AwardState.PENDING or award.is_revoked:
             continue
-        award.state = AwardState.ISSUED
-        award.issued_at = now
-        if award.user is not None:
-            queue_issued_mail(session, award.user, award, settings.base_url)
-        issued += 1
+        issued_ids.append({"id": award.id, "state": AwardState.ISSUED, "issued_at": now})
+        if row.User is not None:
+            mails.append(issued_mail(row.User, award.id, badge, settings.base_url))
+    # bulk statements: one batch is up to 50,000 awards
+    session.execute(update(AnchoredCredential), proof_rows)
+    if issued_ids:
+        session.execute(update(Award), issued_ids)
+    if mails:
+        session.execute(insert(OutboxMail), mails)
+    issued = len(issued_ids)
     batch.status = BatchStatus.COMPLETE
     batch.completed_at = now
     return issued

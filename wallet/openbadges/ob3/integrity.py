@@ -24,7 +24,12 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from wallet.openbadges import _fields as f
 from wallet.openbadges import jsonld
-from wallet.openbadges.errors import DocumentError, OpenBadgesError, ProofError
+from wallet.openbadges.errors import (
+    CanonicalisationError,
+    DocumentError,
+    OpenBadgesError,
+    ProofError,
+)
 from wallet.openbadges.multibase import decode_base58btc, encode_base58btc
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -96,10 +101,19 @@ def sign(
     *,
     created: datetime | None = None,
     canonicalize: Canonicalize = jsonld.canonicalize,
+    strict: bool = True,
 ) -> dict[str, Any]:
     """A copy of `document` with an `eddsa-rdfc-2022` proof added (a second proof makes a
     proof set). Raises `UnknownContextError` / `CanonicalisationError` for what cannot be
-    canonicalised over bundled contexts."""
+    canonicalised over bundled contexts, and `CanonicalisationError` for a term no context
+    defines: it would be dropped from the canonical form, so it would go unsigned (or, under
+    a context's catch-all `@vocab`, be signed with a meaning nobody defined). `strict=False`
+    skips that check (for documents whose contexts map every term on purpose)."""
+    unmapped = (
+        jsonld.unmapped_terms(canonicalize(jsonld.with_fallback_vocab(document))) if strict else []
+    )
+    if unmapped:
+        raise CanonicalisationError(f"terms no context defines: {', '.join(unmapped)}")
     moment = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     proof: dict[str, Any] = {
         "type": PROOF_TYPE,

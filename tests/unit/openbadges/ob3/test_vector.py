@@ -69,6 +69,7 @@ def test_signing_with_the_published_key_gives_the_published_credential() -> None
         method,
         created=datetime.fromisoformat("2023-02-24T23:36:38Z"),
         canonicalize=canonicalize,
+        strict=False,  # the example context maps every term through its @vocab
     )
 
     assert signed == load("signedDataInt.json")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -241,6 +241,42 @@ def did_web_url(did: str) -> str:
         raise KeyMaterialError("malformed did:web")
     path = "/".join(quote(unquote(part), safe="") for part in parts[1:])
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
+
+
+def controller_document(controller: str, resolve: Callable[[str], Any]) -> Any:
+    """The document listing `controller`'s keys: built for did:key, fetched through
+    `resolve` for did:web (at its HTTPS address) and https profiles."""
+    if controller.startswith("did:key:"):
+        return resolve_did_key(controller)[0]
+    if controller.startswith("did:web:"):
+        return resolve(did_web_url(controller))
+    if controller.startswith("https://"):
+        return resolve(controller)
+    raise KeyMaterialError(f"cannot look up keys of {controller}")
+
+
+def listed_ids(document: Any) -> list[str]:
+    """Methods a controller document lists by id only (to be fetched on their own)."""
+    if not isinstance(document, Mapping):
+        return []
+    return [
+        item
+        for key in ("verificationMethod", "assertionMethod")
+        for item in f.object_list(document, key)
+        if isinstance(item, str)
+    ]
+
+
+def embedded_ids(document: Any) -> list[str]:
+    """Ids of the methods a controller document embeds."""
+    if not isinstance(document, Mapping):
+        return []
+    return [
+        item["id"]
+        for key in ("verificationMethod", "assertionMethod")
+        for item in f.object_list(document, key)
+        if isinstance(item, Mapping) and isinstance(item.get("id"), str)
+    ]
 
 
 def controller_of(method_id: str) -> str:

@@ -65,7 +65,8 @@ def decode(encoded_list: str) -> bytes:
         raise StatusError("encodedList must be a non-empty string")
     text = encoded_list[1:] if encoded_list.startswith("u") else encoded_list
     try:
-        packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        padded = text + "=" * (-len(text) % 4)
+        packed = base64.b64decode(padded, altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         raise StatusError("encodedList is not base64url") from None
     inflater = zlib.decompressobj(wbits=31)  # gzip framing
@@ -75,6 +76,8 @@ def decode(encoded_list: str) -> bytes:
         raise StatusError("encodedList is not gzip data") from None
     if inflater.unconsumed_tail:
         raise StatusError(f"the status list inflates past {MAX_LIST_BYTES} bytes")
+    if not inflater.eof or not bitstring:
+        raise StatusError("encodedList is not a complete gzip stream")
     return bitstring
 
 

@@ -32,9 +32,9 @@ from wallet.openbadges.errors import (
     UnknownContextError,
 )
 from wallet.openbadges.fetching import Fetcher, FetchError, json_body
-from wallet.openbadges.hashing import hash_identity, normalise_email
 from wallet.openbadges.ob3 import baking, integrity, keys, schema, status, vcjwt
 from wallet.openbadges.ob3.documents import Credential
+from wallet.openbadges.ob3.recipient import recipient_matches
 from wallet.openbadges.report import Report
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -127,6 +127,19 @@ def _verify_input(data: str | bytes, report: Report, options: _Options) -> None:
 
 
 def _parse(document: Any, report: Report) -> Credential | None:
+    """Contexts and schema first (their reasons are the most precise), then the typed read."""
+    if isinstance(document, Mapping):
+        contexts = [item for item in f.object_list(document, "@context") if isinstance(item, str)]
+        unbundled = [url for url in contexts if url not in jsonld.context_urls()]
+        if unbundled:
+            report.failed("context.bundled", ", ".join(unbundled))
+        else:
+            report.passed("context.bundled")
+        problems = schema.violations(document)
+        if problems:
+            report.failed("schema.valid", "; ".join(problems))
+        else:
+            report.passed("schema.valid")
     try:
         credential = Credential.from_json(document)
     except DocumentError as error:
@@ -134,17 +147,6 @@ def _parse(document: Any, report: Report) -> Credential | None:
         return None
     report.passed("credential.parsed", credential.vcdm)
     report.credential = credential
-    contexts = [item for item in f.object_list(document, "@context") if isinstance(item, str)]
-    unbundled = [url for url in contexts if url not in jsonld.context_urls()]
-    if unbundled:
-        report.failed("context.bundled", ", ".join(unbundled))
-    else:
-        report.passed("context.bundled")
-    problems = schema.violations(document)
-    if problems:
-        report.failed("schema.valid", "; ".join(problems))
-    else:
-        report.passed("schema.valid")
     return credential
 
 
@@ -180,29 +182,19 @@ def _verify_jwt(token: str, report: Report, options: _Options) -> None:
 # Keys ---------------------------------------------------------------------------------------
 
 
-def _controller_document(controller: str, options: _Options) -> Any:
-    if controller.startswith("did:key:"):
-        return keys.resolve_did_key(controller)[0]
-    if controller.startswith("did:web:"):
-        return options.resolve(keys.did_web_url(controller))
-    if controller.startswith("https://"):
-        return options.resolve(controller)
-    raise keys.KeyMaterialError(f"cannot look up keys of {controller}")
-
-
 def _issuer_method(
     issuer: str, method_id: str, report: Report, options: _Options
 ) -> keys.VerificationMethod | None:
     """The method `method_id` if the issuer's profile (or DID document) lists it."""
     try:
-        document = _controller_document(issuer, options)
+        document = keys.controller_document(issuer, options.resolve)
     except (OpenBadgesError, OSError) as error:
         cause = error.code if isinstance(error, FetchError) else ""
         report.failed("issuer.fetched", f"{issuer}: {error}", cause)
         return None
     try:
         method = keys.listed_method(document, method_id)
-        if method is None and method_id in _listed_ids(document):
+        if method is None and method_id in keys.listed_ids(document):
             method = keys.method_from_json(options.resolve(method_id.split("#", 1)[0]))
             if method.id != method_id:
                 method = None
@@ -213,17 +205,6 @@ def _issuer_method(
         report.failed("key.listed", f"the issuer does not list the key {method_id}")
         return None
     return method
-
-
-def _listed_ids(document: Any) -> list[str]:
-    if not isinstance(document, Mapping):
-        return []
-    return [
-        item
-        for key in ("verificationMethod", "assertionMethod")
-        for item in f.object_list(document, key)
-        if isinstance(item, str)
-    ]
 
 
 def _usable(method: keys.VerificationMethod, moment: datetime, report: Report) -> bool:
@@ -315,11 +296,11 @@ def _method_for_jwk(
     """An embedded `jwk` is only trusted when the issuer lists the same key."""
     try:
         key = keys.public_key_from_jwk(jwk)
-        document = _controller_document(issuer, options)
+        document = keys.controller_document(issuer, options.resolve)
     except (OpenBadgesError, OSError) as error:
         report.failed("key.listed", str(error))
         return None
-    for item_id in _embedded_ids(document):
+    for item_id in keys.embedded_ids(document):
         try:
             method = keys.listed_method(document, item_id)
         except OpenBadgesError:
@@ -328,17 +309,6 @@ def _method_for_jwk(
             return method
     report.failed("key.listed", "the issuer does not list the JWT's key")
     return None
-
-
-def _embedded_ids(document: Any) -> list[str]:
-    if not isinstance(document, Mapping):
-        return []
-    return [
-        item["id"]
-        for key in ("verificationMethod", "assertionMethod")
-        for item in f.object_list(document, key)
-        if isinstance(item, Mapping) and isinstance(item.get("id"), str)
-    ]
 
 
 # Dates, status, recipient --------------------------------------------------------------------
@@ -412,31 +382,3 @@ def _check_list_credential(list_doc: Any, credential: Credential, options: _Opti
         scratch.checks.extend(proof_report.failures)
     reasons = "; ".join(check.detail for check in scratch.checks) or "it carries no proof"
     raise status.StatusError(f"the status list's proof does not hold: {reasons}")
-
-
-def recipient_matches(credential: Credential, candidates: Iterable[str]) -> bool:
-    """Whether any candidate (an email, or a URL/DID) is the credential's subject: compared
-    with `credentialSubject.id`, and with each `identifier` (hashed with its salt)."""
-    subject = credential.subject
-    values = list(candidates)
-    if subject.id is not None and subject.id in values:
-        return True
-    for identifier in subject.identifier:
-        for candidate in values:
-            identity = (
-                normalise_email(candidate)
-                if identifier.identity_type == "emailAddress"
-                else candidate.strip()
-            )
-            if not identifier.hashed:
-                if identity == identifier.identity_hash:
-                    return True
-                continue
-            algorithm = identifier.identity_hash.partition("$")[0].lower()
-            try:
-                hashed = hash_identity(identity, identifier.salt, algorithm)
-            except OpenBadgesError:
-                break
-            if hashed.lower() == identifier.identity_hash.lower():
-                return True
-    return False

@@ -109,9 +109,7 @@ def sign(
     defines: it would be dropped from the canonical form, so it would go unsigned (or, under
     a context's catch-all `@vocab`, be signed with a meaning nobody defined). `strict=False`
     skips that check (for documents whose contexts map every term on purpose)."""
-    unmapped = (
-        jsonld.unmapped_terms(canonicalize(jsonld.with_fallback_vocab(document))) if strict else []
-    )
+    unmapped = jsonld.undefined_terms(document) if strict else []
     if unmapped:
         raise CanonicalisationError(f"terms no context defines: {', '.join(unmapped)}")
     moment = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)

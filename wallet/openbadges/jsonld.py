@@ -20,7 +20,7 @@ import json
 import math
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -161,21 +161,31 @@ def _check_portable(document: Mapping[str, Any]) -> None:
             stack.extend((child, depth + 1) for child in item)
 
 
-def canonicalize(document: Mapping[str, Any]) -> str:
+DocumentLoader = Callable[[str, Mapping[str, Any] | None], dict[str, Any]]
+
+
+def canonicalize(
+    document: Mapping[str, Any], *, document_loader: DocumentLoader | None = None
+) -> str:
     """The canonical N-Quads of a JSON-LD document (URDNA2015 / RDFC-1.0), one quad a line.
 
     Raises `UnknownContextError` for a context that is not bundled and
     `CanonicalisationError` for anything else PyLD rejects, and for documents that would not
     canonicalise alike in every implementation (see `_check_portable`).
+
+    `document_loader` replaces the bundled-only loader (e.g. a test serving a specification's
+    example context); its contexts are cached apart from the bundled ones.
     """
     if not isinstance(document, Mapping):
         raise CanonicalisationError("a JSON-LD document must be a JSON object")
     _check_portable(document)
+    loader = document_loader or load_document
+    cache = _resolved_contexts() if document_loader is None else _BoundedCache()
     options = {
         "algorithm": ALGORITHM,
         "format": NQUADS,
-        "documentLoader": load_document,
-        "contextResolver": ContextResolver(_resolved_contexts(), load_document),
+        "documentLoader": loader,
+        "contextResolver": ContextResolver(cache, loader),
     }
     try:
         result = jsonld.normalize(dict(document), options)
@@ -197,6 +207,40 @@ def canonicalize(document: Mapping[str, Any]) -> str:
     if not isinstance(result, str):
         raise CanonicalisationError("canonicalisation did not produce N-Quads")
     return result
+
+
+def undefined_terms(document: Mapping[str, Any]) -> list[str]:
+    """Terms of `document` that no context defines (sorted), found by JSON-LD expansion with
+    `FALLBACK_VOCAB` appended: cheaper than canonicalising, same answer as `unmapped_terms`."""
+    _check_portable(document)
+    options = {
+        "documentLoader": load_document,
+        "contextResolver": ContextResolver(_resolved_contexts(), load_document),
+    }
+    try:
+        expanded = jsonld.expand(with_fallback_vocab(document), options)
+    except UnknownContextError:
+        raise
+    except (
+        jsonld.JsonLdError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        IndexError,
+    ) as error:
+        unknown = _unknown_context(error)
+        if unknown is not None:
+            raise UnknownContextError(unknown.url) from None
+        raise CanonicalisationError(f"not valid JSON-LD: {_message(error)}") from None
+    text = json.dumps(expanded)
+    found = set()
+    start = text.find(FALLBACK_VOCAB)
+    while start != -1:
+        end = text.find('"', start)
+        found.add(text[start + len(FALLBACK_VOCAB) : end])
+        start = text.find(FALLBACK_VOCAB, end)
+    return sorted(found)
 
 
 def _message(error: BaseException) -> str:

@@ -2,9 +2,11 @@
 
 `verify_any` takes what a person has (a URL, JSON text, a compact JWS, or a baked PNG/SVG
 image), tells the format from its shape (`formats`) and calls the verifier registered for
-it. Open Badges 2.0 is registered here; Open Badges 3.0 and Blockcerts verifiers plug in
-with `register` and nothing else changes. A format with no verifier yet is reported as
-`format.supported` failed, with the format named, so a page can say "not supported yet".
+it. Open Badges 2.0 is registered here; the Open Badges 3.0 verifier (`verify_ob3`) is
+defined here and switched on with `register("ob3", verify_ob3)` by the app once its pages
+read a 3.0 report (`report.credential`); Blockcerts plugs in the same way. A format with
+no verifier yet is reported as `format.supported` failed, with the format named, so a page
+can say "not supported yet".
 
 A URL carries no format until it is fetched; the Open Badges 2.0 verifier fetches it
 itself, so URLs go to it unless the caller says otherwise (`url_format`).
@@ -19,6 +21,7 @@ from datetime import datetime
 from wallet.openbadges import baking, formats
 from wallet.openbadges.errors import OpenBadgesError
 from wallet.openbadges.fetching import Fetcher
+from wallet.openbadges.ob3 import verify as ob3_verify
 from wallet.openbadges.report import Report
 from wallet.openbadges.verify import verify as verify_ob2
 
@@ -38,6 +41,13 @@ Verifier = Callable[[Request], Report]
 
 def _ob2(request: Request) -> Report:
     return verify_ob2(request.data, request.fetcher, recipients=request.recipients, now=request.now)
+
+
+def verify_ob3(request: Request) -> Report:
+    """The Open Badges 3.0 verifier (`ob3.verify`), ready for `register("ob3", ...)`."""
+    return ob3_verify.verify(
+        request.data, request.fetcher, recipients=request.recipients, now=request.now
+    )
 
 
 _VERIFIERS: dict[str, Verifier] = {"ob2": _ob2}

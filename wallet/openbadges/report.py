@@ -7,12 +7,16 @@ Codes (the app translates them): `input.recognised`, `image.extracted`, `asserti
 `key.fetched`, `key.parsed`, `key.owner`, `signature.valid`, `issued.not_future`,
 `expiry.after_issue`, `expiry.not_expired`, `recipient.match`, `revocation.list_fetched`,
 `revocation.not_revoked`, `image.present`, `image.type`; from the registry, `format.supported`.
+Open Badges 3.0 (`ob3.verify`) adds `credential.fetched`, `credential.parsed`,
+`context.bundled`, `schema.valid`, `proof.suite`, `proof.valid`, `jwt.claims`, `jwt.header`
+and reuses `key.listed`, `issuer.fetched`, `issued.not_future` (not yet valid),
+`expiry.not_expired`, `revocation.list_fetched`, `revocation.not_revoked`, `recipient.match`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from wallet.openbadges.v2 import Assertion, BadgeClass, Profile
 
@@ -32,7 +36,8 @@ class Check:
 
 @dataclass
 class Report:
-    """`valid` when an assertion was found and no check failed (warnings are allowed)."""
+    """`valid` when an assertion (2.0) or a credential (3.0) was found and no check failed
+    (warnings are allowed)."""
 
     checks: list[Check] = field(default_factory=list)
     assertion: Assertion | None = None
@@ -45,10 +50,13 @@ class Report:
     revocation_reason: str = ""
     # which verifier read it (`registry.verify_any`): "ob2", "ob3", "blockcerts"
     format: str = "ob2"
+    # the Open Badges 3.0 credential read (`ob3.documents.Credential`); None for 2.0
+    credential: Any = None
 
     @property
     def valid(self) -> bool:
-        return self.assertion is not None and not self.failures
+        found = self.assertion is not None or self.credential is not None
+        return found and not self.failures
 
     @property
     def is_revoked(self) -> bool:

@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         guards,
         importing,
         ledger,
+        ob3,
         public,
         share,
         share_images,
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         share_images,
         verify,
         ledger,
+        ob3,
         admin,
         admin_reports,
     )

@@ -20,6 +20,7 @@ from wallet.services.anchoring import run as anchoring_run
 from wallet.services.anchoring.check import check_log
 from wallet.services.demo import load_demo_data
 from wallet.services.errors import ServiceError
+from wallet.services.ob3 import keys as ob3_keys
 from wallet.services.staff import create_staff_user
 
 # development only: `demo-data` refuses to run in production
@@ -159,6 +160,18 @@ def new_ledger_key() -> None:
     click.echo(signer.skey())
 
 
+@click.group("credentials")
+def credentials_group() -> None:
+    """Open Badges 3.0 credentials (docs/openbadges3.md)."""
+
+
+@credentials_group.command("new-key")
+def new_credential_key() -> None:
+    """Print a new secret for WALLET_CREDENTIAL_KEY (each issuer's key is derived from it;
+    configuring a new one rotates every issuer's key, old keys stay listed)."""
+    click.echo(ob3_keys.new_secret())
+
+
 def init_app(app: Flask) -> None:
     """Register the wallet's commands on ``app.cli``."""
     app.cli.add_command(create_staff)
@@ -167,3 +180,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox_group)
     app.cli.add_command(anchoring_group)
     app.cli.add_command(ledger_group)
+    app.cli.add_command(credentials_group)

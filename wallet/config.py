@@ -75,6 +75,10 @@ class Settings:
     # origin; development keeps one in the instance folder); docs/anchoring.md
     anchoring_time: str = "03:00"
     ledger_key: str = ""
+    # Open Badges 3.0: the secret every issuer's signing key is derived from (an Ed25519
+    # private Multikey, ``flask credentials new-key``; development keeps one in the instance
+    # folder; changing it rotates every issuer's key); docs/openbadges3.md
+    credential_key: str = ""
     # mail
     mail_from: str = "Open Badge Wallet <noreply@wallet.invalid>"
     smtp_host: str = ""
@@ -157,6 +161,7 @@ class Settings:
             reminder_count=int(get("WALLET_REMINDER_COUNT", cls.reminder_count)),
             anchoring_time=_anchoring_time(get("WALLET_ANCHORING_TIME", cls.anchoring_time)),
             ledger_key=get("WALLET_LEDGER_KEY", ""),
+            credential_key=get("WALLET_CREDENTIAL_KEY", ""),
             mail_from=get("WALLET_MAIL_FROM", cls.mail_from),
             smtp_host=get("WALLET_SMTP_HOST", ""),
             smtp_port=int(get("WALLET_SMTP_PORT", cls.smtp_port)),

@@ -162,3 +162,33 @@ def wallet_badge_blockcerts(base_url: str, award_id: int) -> str:
 
 def share_blockcerts(base_url: str, share_id: str) -> str:
     return _join(base_url, "b", share_id, "blockcerts.json")
+
+
+# --- Open Badges 3.0 (docs/openbadges3.md) ---------------------------------------------
+
+
+def ob3_issuer(base_url: str, issuer_public_id: str) -> str:
+    """The issuer's 3.0 profile: its id in every credential, listing its keys."""
+    return _join(base_url, "ob", "v3", "issuers", issuer_public_id)
+
+
+def ob3_issuer_did(base_url: str, issuer_public_id: str) -> str:
+    """The issuer's did:web, whose DID document lives at ``ob3_issuer(...)/did.json``."""
+    parts = urlsplit(base_url)
+    host = parts.netloc.replace(":", "%3A")
+    path = [p for p in parts.path.split("/") if p]
+    return ":".join(["did:web", host, *path, "ob", "v3", "issuers", issuer_public_id])
+
+
+def ob3_issuer_did_document(base_url: str, issuer_public_id: str) -> str:
+    return _join(base_url, "ob", "v3", "issuers", issuer_public_id, "did.json")
+
+
+def ob3_status_list(base_url: str, issuer_public_id: str, number: int) -> str:
+    """One of the issuer's status lists (a signed BitstringStatusListCredential)."""
+    return _join(base_url, "ob", "v3", "issuers", issuer_public_id, "status", number)
+
+
+def ob3_credential(base_url: str, award_public_id: str) -> str:
+    """An award's OpenBadgeCredential: its id, and where its JSON is served."""
+    return _join(base_url, "ob", "v3", "credentials", award_public_id)

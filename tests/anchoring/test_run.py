@@ -74,3 +74,24 @@ def test_a_second_run_anchors_nothing_twice(app: Flask, db_session: Session) -> 
         select(func.count()).select_from(OutboxMail).where(OutboxMail.template == "badge_issued")
     )
     assert mails == 2
+
+
+def test_the_run_signs_each_issued_badges_3_0_credential(app: Flask, db_session: Session) -> None:
+    """The completing step signs the Open Badges 3.0 credentials in bulk, valid from the
+    run, each verifying with the issuer's published key and pointing at its own bit."""
+    from tests.ob3_support import AppFetcher
+    from wallet.models import AwardCredential
+    from wallet.openbadges.ob3.verify import verify
+
+    awards = pending(3)
+    revoked = pending(1, revoked_at=NOW - timedelta(hours=1))[0]
+    run_anchoring(db_session, app.config["WALLET_SETTINGS"], NOW)
+    stored = {row.award_id: row for row in db_session.scalars(select(AwardCredential)).all()}
+    assert set(stored) == {award.id for award in awards}  # not the revoked one
+    assert revoked.id not in stored
+    assert len({row.status_index for row in stored.values()}) == 3
+    fetcher = AppFetcher(app.test_client())
+    for award in awards:
+        report = verify(stored[award.id].document, fetcher, recipients=[award.recipient_email])
+        assert report.valid, report.failures
+        assert report.credential.valid_from == NOW

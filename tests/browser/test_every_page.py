@@ -610,6 +610,12 @@ EXCLUDED = {
     "ledger.entry_json": "JSON, tested in tests/anchoring/test_pages.py",
     "wallet.download_blockcerts": "a JSON download, tested in tests/anchoring/test_pages.py",
     "share.download_blockcerts": "a JSON download, tested in tests/anchoring/test_pages.py",
+    "ob3.issuer_profile": "JSON-LD, tested in tests/web/test_ob3_issuing.py",
+    "ob3.issuer_did": "a DID document, tested in tests/web/test_ob3_issuing.py",
+    "ob3.status_list": "a status list credential, tested in tests/web/test_ob3_issuing.py",
+    "ob3.credential": "a credential (JSON), tested in tests/web/test_ob3_issuing.py",
+    "ob3.download_own": "credential files, tested in tests/web/test_ob3_issuing.py",
+    "ob3.download_shared": "credential files, tested in tests/web/test_ob3_issuing.py",
 }
 
 

@@ -55,6 +55,15 @@ CASES: list[tuple[Callable[..., str], tuple[Any, ...], str, dict[str, Any]]] = [
         "public.blockcerts_issuer_document",
         {"public_id": "iss1"},
     ),
+    (urls.ob3_issuer, ("iss1",), "ob3.issuer_profile", {"public_id": "iss1"}),
+    (urls.ob3_issuer_did_document, ("iss1",), "ob3.issuer_did", {"public_id": "iss1"}),
+    (
+        urls.ob3_status_list,
+        ("iss1", 3),
+        "ob3.status_list",
+        {"public_id": "iss1", "number": 3},
+    ),
+    (urls.ob3_credential, ("as1",), "ob3.credential", {"public_id": "as1"}),
     (urls.ledger, (), "ledger.index", {}),
     (urls.ledger_json, (), "ledger.summary_json", {}),
     (urls.ledger_entries, (), "ledger.entries_json", {}),
@@ -99,3 +108,19 @@ def test_the_preview_image_is_the_share_page_plus_og_png_in_a_language() -> None
     page = urls.share(BASE, "Ab-_12cd")
     assert urls.share_preview_image(BASE, "Ab-_12cd", "ja") == f"{page}/og.png?lang=ja"
     assert urls.share_preview_image(BASE + "/", "Ab-_12cd", "en") == f"{page}/og.png?lang=en"
+
+
+@pytest.mark.parametrize(
+    ("base", "did"),
+    [
+        ("https://badges.example.ac.jp", "did:web:badges.example.ac.jp:ob:v3:issuers:iss1"),
+        ("https://example.ac.jp/wallet", "did:web:example.ac.jp:wallet:ob:v3:issuers:iss1"),
+        ("http://127.0.0.1:5000", "did:web:127.0.0.1%3A5000:ob:v3:issuers:iss1"),
+    ],
+)
+def test_the_issuer_did_web_resolves_to_its_did_document(base: str, did: str) -> None:
+    from wallet.openbadges.ob3.keys import did_web_url
+
+    assert urls.ob3_issuer_did(base, "iss1") == did
+    https_base = base.replace("http://", "https://")
+    assert did_web_url(did) == urls.ob3_issuer_did_document(https_base, "iss1")

@@ -13,6 +13,7 @@ from wallet.models.audit import AuditEntry
 from wallet.models.blobs import Blob, RenderedImage
 from wallet.models.importing import ImportedBadge, ImportSource
 from wallet.models.issuing import Award, AwardBatch, AwardState, BadgeClass, BadgeKind, Issuer
+from wallet.models.ob3 import AwardCredential, CredentialKey
 from wallet.models.outbox import MailRequest, MailRequestKind, MailStatus, OutboxMail
 from wallet.models.sessions import LoginSession
 
@@ -22,11 +23,13 @@ __all__ = [
     "AuditEntry",
     "Award",
     "AwardBatch",
+    "AwardCredential",
     "AwardState",
     "BadgeClass",
     "BadgeKind",
     "BatchStatus",
     "Blob",
+    "CredentialKey",
     "EmailAddress",
     "ImportSource",
     "ImportedBadge",

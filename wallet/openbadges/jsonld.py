@@ -130,6 +130,11 @@ def _unknown_context(error: BaseException) -> UnknownContextError | None:
     return None
 
 
+def context_resolver() -> ContextResolver:
+    """PyLD's context resolver over the bundled contexts, with this thread's cache."""
+    return ContextResolver(_resolved_contexts(), load_document)
+
+
 def _check_portable(document: Mapping[str, Any]) -> None:
     """Refuse what would not canonicalise alike everywhere (and absurd nesting).
 

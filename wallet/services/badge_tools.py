@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wallet import urls
-from wallet.models import Award, BadgeClass, Blob, User
+from wallet.models import Award, AwardState, BadgeClass, Blob, User
 from wallet.openbadges import baking
 from wallet.services import share_images, share_links
 from wallet.services.blobs import get_blob
@@ -38,6 +38,8 @@ class ShareKit:
     can_share: bool  # False once revoked: only the switch is left
     links: ShareLinks | None  # None while private or revoked
     download_formats: tuple[str, ...]
+    # the Open Badges 3.0 credential's downloads (json, jwt, png, svg): issued badges only
+    ob3_formats: tuple[str, ...] = ()
 
 
 def share_kit(
@@ -56,7 +58,15 @@ def share_kit(
         can_share=True,
         links=links,
         download_formats=baked_formats(session, award.badge_class),
+        ob3_formats=ob3_formats(session, award),
     )
+
+
+def ob3_formats(session: Session, award: Award) -> tuple[str, ...]:
+    """The 3.0 downloads: issued badges only (a pending one has no credential yet)."""
+    if award.state != AwardState.ISSUED or award.is_revoked:
+        return ()
+    return ("json", "jwt", *baked_formats(session, award.badge_class))
 
 
 @dataclass(frozen=True)
@@ -157,13 +167,18 @@ def bake_award(session: Session, user: User, award_id: int, base_url: str, fmt: 
     return bake(session, award, base_url, fmt)
 
 
+def badge_image(session: Session, award: Award, fmt: str) -> bytes:
+    """The badge class image as ``fmt`` (an SVG class image is drawn as a PNG for "png")."""
+    image = get_blob(session, award.badge_class.image_sha256)
+    if BAKED_TYPES[fmt] != image.content_type:  # a PNG of an SVG badge
+        return share_images.image_bytes(session, share_images.raster_badge(session, image.sha256))
+    return image.data
+
+
 def bake(session: Session, award: Award, base_url: str, fmt: str) -> BakedBadge:
     """``award`` baked as ``fmt`` (one of its ``baked_formats``), whoever asks: the
     caller has checked that the badge is theirs and not revoked."""
-    image = get_blob(session, award.badge_class.image_sha256)
-    data = image.data
-    if BAKED_TYPES[fmt] != image.content_type:  # a PNG of an SVG badge
-        data = share_images.image_bytes(session, share_images.raster_badge(session, image.sha256))
+    data = badge_image(session, award, fmt)
     assertion = assertion_document(award, base_url).to_json()
     verify = assertion["id"] if fmt == "svg" else None
     return BakedBadge(

@@ -166,7 +166,7 @@ def _badge_facts(award: Award) -> tuple[object, ...]:
 
 # Bump when the share page or profile template changes what it shows, so caches
 # holding the old page by its ETag fetch the new one.
-PAGE_VERSION = "2"
+PAGE_VERSION = "3"
 
 
 def share_page_etag(shared: SharedBadge, locale: str) -> str:

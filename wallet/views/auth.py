@@ -45,6 +45,7 @@ from wallet.services import (
     sharing,
 )
 from wallet.services.errors import TokenInvalidError, ValidationError
+from wallet.services.ob3 import issuing as ob3_issuing
 from wallet.views import login_guard
 from wallet.views.common import (
     app_settings,
@@ -82,13 +83,14 @@ def login() -> Page:
         return redirect(target)
     inactive = throttled = False
     if form.validate_on_submit():
+        settings, now = app_settings(), utcnow()
         try:
             result = login_throttle.sign_in(
                 db.session(),
                 login_guard.throttle(),
                 login_guard.attempt(form.email.data or "", form.password.data or ""),
-                base_url=app_settings().base_url,
-                now=utcnow(),
+                base_url=settings.base_url,
+                now=now,
             )
         except (
             accounts.LoginFailedError,
@@ -100,6 +102,8 @@ def login() -> Page:
             show_error(form, error)
         else:
             log_in_browser(result.user, remember=bool(form.remember.data))
+            # awards claimed at registration were accepted just now: hosted ones are issued
+            ob3_issuing.issue_accepted(db.session(), settings, result.accepted, now)
             db.session.commit()
             for award in result.accepted:
                 flash(

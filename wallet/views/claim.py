@@ -24,6 +24,7 @@ from wallet.services import claim_undo, claims, mail_requests
 from wallet.services.accounts import AccountExistsError
 from wallet.services.badges import AwardDecidedError, AwardRevokedError
 from wallet.services.errors import TokenInvalidError, ValidationError
+from wallet.services.ob3 import issuing as ob3_issuing
 from wallet.views.common import app_settings, show_accepted, signed_in_user
 
 bp = Blueprint("claim", __name__)
@@ -160,15 +161,15 @@ def _decide(token: str, action: claims.ClaimAction) -> Page:
     form = AcceptForm()
     if not form.validate_on_submit():
         abort(400)
+    settings, now = app_settings(), utcnow()
     try:
-        award = action(
-            db.session(), token, user, app_settings().base_url, utcnow(), public=form.is_public
-        )
+        award = action(db.session(), token, user, settings.base_url, now, public=form.is_public)
     except (TokenInvalidError, AwardRevokedError) as error:
         return _unusable(error)
     except (AwardDecidedError, AccountExistsError) as error:
         flash(message_for(error), "error")
         return redirect(url_for("claim.start", token=token))
+    ob3_issuing.issue_accepted(db.session(), settings, [award], now)  # hosted: issued now
     db.session.commit()
     return show_accepted(award)
 

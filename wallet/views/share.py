@@ -22,7 +22,7 @@ from wallet import urls
 from wallet.db import utcnow
 from wallet.i18n import LOCALES
 from wallet.models import User
-from wallet.services import imported_badges, sharing
+from wallet.services import badge_tools, imported_badges, sharing
 from wallet.services.anchoring import credentials
 from wallet.services.errors import NotFoundError
 from wallet.services.verifying import VerdictCache
@@ -66,6 +66,7 @@ def show_share(share_id: str) -> Response:
                 verdict=shared.verdict,
                 share_url=urls.share(settings.base_url, share_id),
                 preview_url=urls.share_preview_image(settings.base_url, share_id, locale),
+                ob3_formats=badge_tools.ob3_formats(read_session(), shared.award),
             ),
         )
 

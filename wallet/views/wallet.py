@@ -21,6 +21,7 @@ from wallet.services import badge_tools, badges, graduation, imported_badges
 from wallet.services.anchoring import credentials
 from wallet.services.anchoring.verify import AnchorResult, check_award
 from wallet.services.errors import NotFoundError, ServiceError
+from wallet.services.ob3 import issuing as ob3_issuing
 from wallet.views.common import app_settings, show_accepted, signed_in_user
 
 bp = Blueprint("wallet", __name__, url_prefix="/wallet")
@@ -120,17 +121,14 @@ def accept(award_id: int) -> Page:
     form = AcceptForm()
     if not form.validate_on_submit():
         abort(400)
+    settings, now = app_settings(), utcnow()
     try:
         award = badges.accept_award(
-            db.session(),
-            signed_in_user(),
-            award_id,
-            app_settings().base_url,
-            utcnow(),
-            public=form.is_public,
+            db.session(), signed_in_user(), award_id, settings.base_url, now, public=form.is_public
         )
     except (badges.AwardRevokedError, badges.AwardDecidedError) as error:
         return _refused(error)
+    ob3_issuing.issue_accepted(db.session(), settings, [award], now)  # hosted: issued now
     db.session.commit()
     return show_accepted(award)
 

@@ -245,12 +245,13 @@ def did_web_url(did: str) -> str:
 
 def controller_document(controller: str, resolve: Callable[[str], Any]) -> Any:
     """The document listing `controller`'s keys: built for did:key, fetched through
-    `resolve` for did:web (at its HTTPS address) and https profiles."""
+    `resolve` for did:web (at its HTTPS address) and http(s) profiles (plain http only
+    serves development sites; the caller's fetcher decides what it may reach)."""
     if controller.startswith("did:key:"):
         return resolve_did_key(controller)[0]
     if controller.startswith("did:web:"):
         return resolve(did_web_url(controller))
-    if controller.startswith("https://"):
+    if controller.startswith(("https://", "http://")):  # http: development sites only
         return resolve(controller)
     raise KeyMaterialError(f"cannot look up keys of {controller}")
 

@@ -43,6 +43,7 @@ from wallet.openbadges.ledger import batch_entry
 from wallet.services import documents
 from wallet.services.anchoring import log
 from wallet.services.badges import issued_mail
+from wallet.services.ob3 import issuing as ob3_issuing
 
 MAX_BATCH = 50_000
 LONGEST_RETRY = timedelta(hours=6)
@@ -239,6 +240,7 @@ def complete_batch(
         )
     }
     proof_rows, issued_ids, mails = [], [], []
+    issued_awards: list[Award] = []
     for row, proof in zip(rows, proofs, strict=True):
         award, badge = row.Award, badges[row.Award.badge_class_id]
         method = verification_method(badge, settings, chain)
@@ -253,6 +255,7 @@ def complete_batch(
         if award.state != AwardState.PENDING or award.is_revoked:
             continue
         issued_ids.append({"id": award.id, "state": AwardState.ISSUED, "issued_at": now})
+        issued_awards.append(award)
         if row.User is not None:
             mails.append(issued_mail(row.User, award.id, badge, settings.base_url))
     # bulk statements: one batch is up to 50,000 awards
@@ -261,6 +264,8 @@ def complete_batch(
         session.execute(update(Award), issued_ids)
     if mails:
         session.execute(insert(OutboxMail), mails)
+    # each issued badge's Open Badges 3.0 credential, signed in bulk too
+    ob3_issuing.issue_credentials(session, settings, issued_awards, now)
     issued = len(issued_ids)
     batch.status = BatchStatus.COMPLETE
     batch.completed_at = now

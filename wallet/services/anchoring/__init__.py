@@ -1,0 +1,1 @@
+"""Anchoring a night's batch root: where it is published, and reading it back."""

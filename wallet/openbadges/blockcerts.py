@@ -90,6 +90,19 @@ def build_credential(content: CredentialContent) -> dict[str, Any]:
     return credential
 
 
+@dataclass(frozen=True)
+class ChainKey:
+    """The Ethereum key that anchors batches: its address, public key (x || y) and since when."""
+
+    address: str
+    public_key: bytes
+    created: datetime
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
 def issuer_profile(
     *,
     profile_id: str,
@@ -97,10 +110,13 @@ def issuer_profile(
     url: str,
     email: str,
     ledger: str,
-    chain_keys: Sequence[tuple[str, datetime]] = (),
+    revocation_list: str,
+    chain_key: ChainKey | None = None,
 ) -> dict[str, Any]:
-    """The issuer's Blockcerts v3 profile. `chain_keys` are the Ethereum addresses (with the
-    time each began) that may anchor batches; `ledger` is where our log is published."""
+    """The issuer's Blockcerts v3 profile: where our log is published (`ledger`), the
+    revocation list, and with a chain the key that anchors batches, both as Blockcerts'
+    `publicKey` (address with its start) and as `verificationMethod` `#key-1` (a secp256k1
+    JWK, from which Blockcerts' verifier derives the address again)."""
     profile: dict[str, Any] = {
         "@context": ["https://w3id.org/openbadges/v2", "https://w3id.org/blockcerts/v3"],
         "type": "Profile",
@@ -109,11 +125,28 @@ def issuer_profile(
         "url": url,
         "email": email,
         "ledger": ledger,
+        "revocationList": revocation_list,
     }
-    if chain_keys:
+    if chain_key is not None:
+        key = chain_key.public_key
         profile["publicKey"] = [
-            {"id": f"ecdsa-koblitz-pubkey:{address}", "created": _iso(created)}
-            for address, created in chain_keys
+            {
+                "id": f"ecdsa-koblitz-pubkey:{chain_key.address}",
+                "created": _iso(chain_key.created),
+            }
+        ]
+        profile["verificationMethod"] = [
+            {
+                "id": f"{profile_id}#key-1",
+                "type": "EcdsaSecp256k1VerificationKey2019",
+                "controller": profile_id,
+                "publicKeyJwk": {
+                    "kty": "EC",
+                    "crv": "secp256k1",
+                    "x": _b64url(key[:32]),
+                    "y": _b64url(key[32:]),
+                },
+            }
         ]
     return profile
 
@@ -281,6 +314,7 @@ def parse_credential(text: str | bytes) -> dict[str, Any]:
 
 __all__ = [
     "AnchorCheck",
+    "ChainKey",
     "ChainLookup",
     "CredentialContent",
     "LogProof",

@@ -18,12 +18,13 @@ import binascii
 import hmac
 import html
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from wallet.openbadges.errors import OpenBadgesError, ProofError
+from wallet.openbadges.ethanchor import ChainTransaction, parse_eth_anchor, verify_eth_anchor
 from wallet.openbadges.ledger import Inclusion, batch_entry, verify_log_anchor
 from wallet.openbadges.merkle2019 import MerkleProof, parse_tlog_anchor, verify_credential
 from wallet.openbadges.signednote import Verifier
@@ -227,8 +228,13 @@ class LogSource(Protocol):
     def keys(self, origin: str) -> Sequence[Verifier]: ...
 
 
-ChainLookup = Callable[[str], bytes | None]
-"""The data of the transaction an anchor names (None when the chain does not know it)."""
+@dataclass(frozen=True)
+class ChainReader:
+    """How to read the Ethereum network the verifier can reach: its Blockcerts name
+    (`mainnet`, `sepolia`) and a transaction reader (`ethanchor.verify_eth_anchor`'s)."""
+
+    network: str
+    transaction: Callable[[str], ChainTransaction | None]
 
 
 @dataclass(frozen=True)
@@ -263,29 +269,35 @@ def check_log_anchor(
     return AnchorCheck("tlog", anchor, signed.signed_at, index)
 
 
-def _check_chain(proof: MerkleProof, anchor: str, lookup: ChainLookup | None) -> AnchorCheck:
-    if lookup is None:
-        raise ProofError("anchor.chain_unavailable", "no way to read this chain here")
-    data = lookup(anchor)
-    if data is None:
-        raise ProofError("anchor.tx_missing", "the chain has no such transaction")
-    if not hmac.compare_digest(data, proof.merkle_root):
-        raise ProofError("anchor.tx_data", "the transaction's data is not the Merkle root")
-    return AnchorCheck("eth", anchor, None)
+def _check_chain(
+    proof: MerkleProof, anchor: str, chain: ChainReader | None, issuing: Collection[str] | None
+) -> AnchorCheck:
+    if chain is None or parse_eth_anchor(anchor).network != chain.network:
+        raise ProofError("anchor.chain_unavailable", "this chain cannot be read here")
+    found = verify_eth_anchor(
+        replace(proof, anchors=(anchor,)),
+        network=chain.network,
+        transaction=chain.transaction,
+        issuing_addresses=issuing,
+    )
+    return AnchorCheck("eth", anchor, found.mined_at)
 
 
 def verify_anchored(
     credential: Mapping[str, Any],
     log: LogSource,
     *,
-    chain: ChainLookup | None = None,
+    chain: ChainReader | None = None,
+    issuing_addresses: Collection[str] | None = None,
     now: datetime,
 ) -> tuple[MerkleProof, list[AnchorCheck]]:
     """Recompute the leaf, fold the path to the root, then find the root in every anchor the
-    proof names (our log: under a signed checkpoint; Ethereum: in the transaction's data).
+    proof names (our log: under a signed checkpoint; Ethereum: in the transaction's data,
+    sent by one of `issuing_addresses` when given).
 
     Raises `ProofError` naming the first failed check: the credential is not genuine. An
-    anchor of a kind we cannot check (Bitcoin...) fails too: "valid" must mean checked.
+    anchor of a kind we cannot check (Bitcoin, a chain we cannot read) fails too: "valid"
+    must mean checked.
     """
     proof = verify_credential(credential)
     if not proof.anchors:
@@ -295,7 +307,7 @@ def verify_anchored(
         if anchor.startswith("blink:tlog:"):
             found.append(check_log_anchor(proof, anchor, log, now))
         elif anchor.startswith("blink:eth:"):
-            found.append(_check_chain(proof, anchor, chain))
+            found.append(_check_chain(proof, anchor, chain, issuing_addresses))
         else:
             raise ProofError("anchor.unsupported", f"cannot check {anchor.split(':')[1]} anchors")
     return proof, found
@@ -315,7 +327,7 @@ def parse_credential(text: str | bytes) -> dict[str, Any]:
 __all__ = [
     "AnchorCheck",
     "ChainKey",
-    "ChainLookup",
+    "ChainReader",
     "CredentialContent",
     "LogProof",
     "LogSource",

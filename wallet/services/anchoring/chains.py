@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from wallet.config import Settings
+from wallet.openbadges.blockcerts import ChainReader
 from wallet.services.anchoring.ethereum import (
     AnchorUnavailable,
     EthereumAnchor,
@@ -64,3 +65,9 @@ def chain_key(settings: Settings) -> tuple[str, bytes] | None:
     """The issuing address and its public key (x || y), for the issuer profile."""
     anchor = EthereumAnchor.from_settings(settings)
     return (anchor.address, anchor.public_key) if anchor is not None else None
+
+
+def reader_for(settings: Settings) -> ChainReader | None:
+    """How verifiers here read the configured chain (None: they cannot read any)."""
+    anchor = EthereumAnchor.from_settings(settings)
+    return ChainReader(settings.eth_chain, anchor.transaction) if anchor is not None else None

@@ -238,7 +238,9 @@ def complete_batch(
     ).all()
     leaves = [bytes.fromhex(row.target_hash) for row in rows]
     proofs = merkle2019.batch_proofs(leaves, anchors_of(batch, settings, chain))
-    created = _iso(cast(datetime, batch.anchored_at))
+    # never later than now: a chain's block clock may run ahead, and a Blockcerts verifier
+    # refuses a proof created in the future ("not yet valid")
+    created = _iso(min(cast(datetime, batch.anchored_at), now))
     badges = {
         b.id: b
         for b in session.scalars(

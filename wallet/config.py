@@ -8,10 +8,14 @@ start without an explicit secret, database URL and base URL.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from wallet.openbadges.ethanchor import NETWORKS as ETH_NETWORKS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +48,38 @@ def _anchoring_time(value: str) -> str:
     ):
         raise ConfigurationError(f"WALLET_ANCHORING_TIME {value!r} is not a time like 03:00")
     return f"{int(hours):02d}:{minutes}"
+
+
+def _eth_settings(get: Callable[[str, str], str]) -> dict[str, Any]:
+    """The Ethereum anchor's settings: all of them, or none (no chain)."""
+    url, chain = get("WALLET_ETH_RPC_URL", "").strip(), get("WALLET_ETH_CHAIN", "").strip()
+    key = get("WALLET_ETH_PRIVATE_KEY", "").strip()
+    chain_id_text = get("WALLET_ETH_CHAIN_ID", "").strip()
+    if not (url or chain or key or chain_id_text):
+        return {}
+    if not (url and chain and key):
+        raise ConfigurationError(
+            "an Ethereum anchor needs WALLET_ETH_RPC_URL, WALLET_ETH_CHAIN and "
+            "WALLET_ETH_PRIVATE_KEY (or none of them)"
+        )
+    if chain not in ETH_NETWORKS:
+        names = ", ".join(ETH_NETWORKS)
+        raise ConfigurationError(f"WALLET_ETH_CHAIN {chain!r} is none of Blockcerts' {names}")
+    chain_id = ETH_NETWORKS[chain]
+    if chain_id_text and chain_id_text != str(chain_id):
+        raise ConfigurationError(
+            f"WALLET_ETH_CHAIN_ID of {chain} is {chain_id}, not {chain_id_text}"
+        )
+    if not re.fullmatch(r"(0x)?[0-9a-fA-F]{64}", key):
+        raise ConfigurationError("WALLET_ETH_PRIVATE_KEY must be 64 hexadecimal digits")
+    if not re.match(r"https?://[^/]", url):
+        raise ConfigurationError("WALLET_ETH_RPC_URL must be an http(s) URL")
+    return {
+        "eth_rpc_url": url,
+        "eth_chain": chain,
+        "eth_chain_id": chain_id,
+        "eth_private_key": key,
+    }
 
 
 def _dev_secret(instance: Path) -> str:
@@ -106,6 +142,11 @@ class Settings:
     max_image_bytes: int = 512 * 1024
     # ports the safe fetcher may reach on public addresses (docs/fetching.md)
     fetch_ports: tuple[int, ...] = (80, 443)
+    # the Ethereum anchor (docs/anchoring.md, "Ethereum anchor"); no RPC URL: no chain
+    eth_rpc_url: str = ""
+    eth_chain: str = ""  # Blockcerts' name of the network: mainnet, sepolia
+    eth_chain_id: int = 0
+    eth_private_key: str = field(default="", repr=False)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -177,6 +218,7 @@ class Settings:
             ),
             ratelimit_storage_url=get("WALLET_RATELIMIT_STORAGE_URL") or (redis_url or "memory://"),
             fetch_ports=fetch_ports,
+            **_eth_settings(get),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('chain', sa.String(length=32), nullable=False),
     sa.Column('tx_hash', sa.String(length=66), nullable=False),
     sa.Column('raw_tx', sa.LargeBinary(), nullable=True),
+    sa.Column('tx_nonce', sa.Integer(), nullable=True),
     sa.Column('anchored_at', wallet.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_at', wallet.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),

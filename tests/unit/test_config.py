@@ -68,3 +68,40 @@ def test_fetch_ports_are_read_and_checked(tmp_path: Path) -> None:
     for wrong in ("80,http", "0", "65536", "-1"):
         with pytest.raises(ConfigurationError, match="WALLET_FETCH_PORTS"):
             ports(wrong)
+
+
+def test_the_ethereum_anchor_is_configured_whole_or_not_at_all(tmp_path: Path) -> None:
+    key = "ab" * 32
+
+    def settings(**values: str) -> Settings:
+        environ = {"WALLET_INSTANCE_PATH": str(tmp_path)}
+        environ.update({f"WALLET_ETH_{name.upper()}": value for name, value in values.items()})
+        return Settings.from_env(environ)
+
+    assert not settings().eth_rpc_url  # no chain: our transparency log only
+    chosen = settings(rpc_url="https://node.example/v3/k", chain="sepolia", private_key=key)
+    assert (chosen.eth_chain, chosen.eth_chain_id) == ("sepolia", 11155111)
+    assert key not in repr(chosen)
+    assert (
+        settings(
+            rpc_url="http://127.0.0.1:8545", chain="mainnet", chain_id="1", private_key="0x" + key
+        ).eth_chain_id
+        == 1
+    )
+    for wrong, message in (
+        ({"rpc_url": "https://node.example"}, "needs WALLET_ETH_RPC_URL"),
+        ({"rpc_url": "https://n.example", "chain": "kovan", "private_key": key}, "kovan"),
+        (
+            {
+                "rpc_url": "https://n.example",
+                "chain": "sepolia",
+                "chain_id": "1",
+                "private_key": key,
+            },
+            "is 11155111, not 1",
+        ),
+        ({"rpc_url": "https://n.example", "chain": "sepolia", "private_key": "12"}, "64 hex"),
+        ({"rpc_url": "ws://n.example", "chain": "sepolia", "private_key": key}, "http"),
+    ):
+        with pytest.raises(ConfigurationError, match=message):
+            settings(**wrong)

@@ -43,6 +43,7 @@ class AnchorBatch(Base):
     chain: Mapped[str] = mapped_column(String(32), default="")
     tx_hash: Mapped[str] = mapped_column(String(66), default="")
     raw_tx: Mapped[bytes | None] = mapped_column(LargeBinary)
+    tx_nonce: Mapped[int | None] = mapped_column()
     anchored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)

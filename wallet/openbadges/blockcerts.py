@@ -18,12 +18,13 @@ import binascii
 import hmac
 import html
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from wallet.openbadges.errors import OpenBadgesError, ProofError
+from wallet.openbadges.ethanchor import ChainTransaction, parse_eth_anchor, verify_eth_anchor
 from wallet.openbadges.ledger import Inclusion, batch_entry, verify_log_anchor
 from wallet.openbadges.merkle2019 import MerkleProof, parse_tlog_anchor, verify_credential
 from wallet.openbadges.signednote import Verifier
@@ -90,6 +91,19 @@ def build_credential(content: CredentialContent) -> dict[str, Any]:
     return credential
 
 
+@dataclass(frozen=True)
+class ChainKey:
+    """The Ethereum key that anchors batches: its address, public key (x || y) and since when."""
+
+    address: str
+    public_key: bytes
+    created: datetime
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
 def issuer_profile(
     *,
     profile_id: str,
@@ -97,10 +111,13 @@ def issuer_profile(
     url: str,
     email: str,
     ledger: str,
-    chain_keys: Sequence[tuple[str, datetime]] = (),
+    revocation_list: str,
+    chain_key: ChainKey | None = None,
 ) -> dict[str, Any]:
-    """The issuer's Blockcerts v3 profile. `chain_keys` are the Ethereum addresses (with the
-    time each began) that may anchor batches; `ledger` is where our log is published."""
+    """The issuer's Blockcerts v3 profile: where our log is published (`ledger`), the
+    revocation list, and with a chain the key that anchors batches, both as Blockcerts'
+    `publicKey` (address with its start) and as `verificationMethod` `#key-1` (a secp256k1
+    JWK, from which Blockcerts' verifier derives the address again)."""
     profile: dict[str, Any] = {
         "@context": ["https://w3id.org/openbadges/v2", "https://w3id.org/blockcerts/v3"],
         "type": "Profile",
@@ -109,11 +126,28 @@ def issuer_profile(
         "url": url,
         "email": email,
         "ledger": ledger,
+        "revocationList": revocation_list,
     }
-    if chain_keys:
+    if chain_key is not None:
+        key = chain_key.public_key
         profile["publicKey"] = [
-            {"id": f"ecdsa-koblitz-pubkey:{address}", "created": _iso(created)}
-            for address, created in chain_keys
+            {
+                "id": f"ecdsa-koblitz-pubkey:{chain_key.address}",
+                "created": _iso(chain_key.created),
+            }
+        ]
+        profile["verificationMethod"] = [
+            {
+                "id": f"{profile_id}#key-1",
+                "type": "EcdsaSecp256k1VerificationKey2019",
+                "controller": profile_id,
+                "publicKeyJwk": {
+                    "kty": "EC",
+                    "crv": "secp256k1",
+                    "x": _b64url(key[:32]),
+                    "y": _b64url(key[32:]),
+                },
+            }
         ]
     return profile
 
@@ -194,8 +228,13 @@ class LogSource(Protocol):
     def keys(self, origin: str) -> Sequence[Verifier]: ...
 
 
-ChainLookup = Callable[[str], bytes | None]
-"""The data of the transaction an anchor names (None when the chain does not know it)."""
+@dataclass(frozen=True)
+class ChainReader:
+    """How to read the Ethereum network the verifier can reach: its Blockcerts name
+    (`mainnet`, `sepolia`) and a transaction reader (`ethanchor.verify_eth_anchor`'s)."""
+
+    network: str
+    transaction: Callable[[str], ChainTransaction | None]
 
 
 @dataclass(frozen=True)
@@ -230,29 +269,35 @@ def check_log_anchor(
     return AnchorCheck("tlog", anchor, signed.signed_at, index)
 
 
-def _check_chain(proof: MerkleProof, anchor: str, lookup: ChainLookup | None) -> AnchorCheck:
-    if lookup is None:
-        raise ProofError("anchor.chain_unavailable", "no way to read this chain here")
-    data = lookup(anchor)
-    if data is None:
-        raise ProofError("anchor.tx_missing", "the chain has no such transaction")
-    if not hmac.compare_digest(data, proof.merkle_root):
-        raise ProofError("anchor.tx_data", "the transaction's data is not the Merkle root")
-    return AnchorCheck("eth", anchor, None)
+def _check_chain(
+    proof: MerkleProof, anchor: str, chain: ChainReader | None, issuing: Collection[str] | None
+) -> AnchorCheck:
+    if chain is None or parse_eth_anchor(anchor).network != chain.network:
+        raise ProofError("anchor.chain_unavailable", "this chain cannot be read here")
+    found = verify_eth_anchor(
+        replace(proof, anchors=(anchor,)),
+        network=chain.network,
+        transaction=chain.transaction,
+        issuing_addresses=issuing,
+    )
+    return AnchorCheck("eth", anchor, found.mined_at)
 
 
 def verify_anchored(
     credential: Mapping[str, Any],
     log: LogSource,
     *,
-    chain: ChainLookup | None = None,
+    chain: ChainReader | None = None,
+    issuing_addresses: Collection[str] | None = None,
     now: datetime,
 ) -> tuple[MerkleProof, list[AnchorCheck]]:
     """Recompute the leaf, fold the path to the root, then find the root in every anchor the
-    proof names (our log: under a signed checkpoint; Ethereum: in the transaction's data).
+    proof names (our log: under a signed checkpoint; Ethereum: in the transaction's data,
+    sent by one of `issuing_addresses` when given).
 
     Raises `ProofError` naming the first failed check: the credential is not genuine. An
-    anchor of a kind we cannot check (Bitcoin...) fails too: "valid" must mean checked.
+    anchor of a kind we cannot check (Bitcoin, a chain we cannot read) fails too: "valid"
+    must mean checked.
     """
     proof = verify_credential(credential)
     if not proof.anchors:
@@ -262,7 +307,7 @@ def verify_anchored(
         if anchor.startswith("blink:tlog:"):
             found.append(check_log_anchor(proof, anchor, log, now))
         elif anchor.startswith("blink:eth:"):
-            found.append(_check_chain(proof, anchor, chain))
+            found.append(_check_chain(proof, anchor, chain, issuing_addresses))
         else:
             raise ProofError("anchor.unsupported", f"cannot check {anchor.split(':')[1]} anchors")
     return proof, found
@@ -281,7 +326,8 @@ def parse_credential(text: str | bytes) -> dict[str, Any]:
 
 __all__ = [
     "AnchorCheck",
-    "ChainLookup",
+    "ChainKey",
+    "ChainReader",
     "CredentialContent",
     "LogProof",
     "LogSource",

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from wallet.openbadges import baking, formats
+from wallet.openbadges import baking, blockcerts_verify, formats
+from wallet.openbadges.blockcerts import ChainReader
 from wallet.openbadges.errors import OpenBadgesError
 from wallet.openbadges.fetching import Fetcher
 from wallet.openbadges.ob3 import verify as ob3_verify
@@ -34,6 +35,8 @@ class Request:
     fetcher: Fetcher
     recipients: tuple[str, ...]
     now: datetime | None
+    # the Ethereum network the caller can read, for Blockcerts chain anchors
+    chain: ChainReader | None = None
 
 
 Verifier = Callable[[Request], Report]
@@ -50,7 +53,12 @@ def verify_ob3(request: Request) -> Report:
     )
 
 
-_VERIFIERS: dict[str, Verifier] = {"ob2": _ob2}
+def _blockcerts(request: Request) -> Report:
+    now = request.now or datetime.now(UTC)
+    return blockcerts_verify.verify(request.data, request.fetcher, now=now, chain=request.chain)
+
+
+_VERIFIERS: dict[str, Verifier] = {"ob2": _ob2, "blockcerts": _blockcerts}
 
 
 def register(format_name: formats.CredentialFormat, verifier: Verifier) -> None:
@@ -89,6 +97,7 @@ def verify_any(
     recipients: Iterable[str] = (),
     now: datetime | None = None,
     url_format: formats.CredentialFormat = "ob2",
+    chain: ChainReader | None = None,
 ) -> Report:
     """Verify `data` with the verifier for its format; `report.format` names the format."""
     format_name = detect(data, url_format)
@@ -99,6 +108,6 @@ def verify_any(
         report = Report(format=format_name)
         report.failed("format.supported", format_name)
         return report
-    report = verifier(Request(data, fetcher, tuple(recipients), now))
+    report = verifier(Request(data, fetcher, tuple(recipients), now, chain))
     report.format = format_name
     return report

@@ -16,6 +16,7 @@ and reuses `key.listed`, `issuer.fetched`, `issued.not_future` (not yet valid),
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from wallet.openbadges.v2 import Assertion, BadgeClass, Profile
@@ -52,6 +53,14 @@ class Report:
     format: str = "ob2"
     # the Open Badges 3.0 credential read (`ob3.documents.Credential`); None for 2.0
     credential: Any = None
+    # what a credential says of itself when there is no 2.0 assertion to say it (3.0,
+    # Blockcerts): when it was issued and until when it is valid
+    issued_on: datetime | None = None
+    expires: datetime | None = None
+    # Blockcerts: the latest time the credential can have been anchored, and our log's entry
+    anchored_by: datetime | None = None
+    anchor_index: int | None = None
+    anchor_url: str = ""
 
     @property
     def valid(self) -> bool:

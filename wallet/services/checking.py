@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from wallet import urls
 from wallet.openbadges import baking, signing
+from wallet.openbadges.blockcerts import ChainReader
 from wallet.openbadges.errors import BakingError
 from wallet.openbadges.fetching import Fetcher, FetchResult
 from wallet.openbadges.hashing import identity_matches
@@ -107,6 +108,8 @@ def check_badge(
     remote: Fetcher,
     now: datetime,
     cache: CheckCache | None = None,
+    chain: ChainReader | None = None,
+    chain_key: tuple[str, bytes] | None = None,
 ) -> CheckedBadge:
     """Verify what a person handed in: a URL, JSON or JWS text, or image bytes.
 
@@ -118,8 +121,8 @@ def check_badge(
     key = _cache_key(data)
     if cache is not None and (cached := cache.get(key, now)) is not None:
         return cached
-    fetcher = RoutingFetcher(SiteFetcher(session, base_url), remote)
-    report = verify_any(data, fetcher, now=now)
+    fetcher = RoutingFetcher(SiteFetcher(session, base_url, chain_key), remote)
+    report = verify_any(data, fetcher, now=now, chain=chain)
     checked = _checked(report, now, kind)
     if cache is not None:
         expires = checked.verdict.expires_at
@@ -132,6 +135,11 @@ def _read_input(
     session: Session, given: str | bytes, kind: InputKind, base_url: str
 ) -> str | bytes:
     if isinstance(given, bytes):
+        if given.lstrip()[:1] == b"{":  # a downloaded credential file (Blockcerts, 3.0 JSON)
+            try:
+                return _read_input(session, given.decode("utf-8"), "text", base_url)
+            except UnicodeDecodeError:
+                raise CheckInputError("not_json", field="image") from None
         return _read_image(given)
     text = given.strip()
     if text.startswith(("http://", "https://")) or kind == "url":
@@ -189,7 +197,8 @@ def _cache_key(data: str | bytes) -> str:
 
 def _checked(report: Report, now: datetime, field: str) -> CheckedBadge:
     unsupported = report.status_of("format.supported") == "fail"
-    if report.assertion is None and not report.is_revoked and not unsupported:
+    found = report.assertion is not None or report.credential is not None
+    if not found and not report.is_revoked and not unsupported:
         raise _input_error(report, field)
     verdict = verdict_from_report(report, now)
     assertion, badge, issuer = report.assertion, report.badge, report.issuer
@@ -201,7 +210,7 @@ def _checked(report: Report, now: datetime, field: str) -> CheckedBadge:
         badge_description=badge.description if badge else "",
         issuer_name=issuer.name if issuer else "",
         issuer_url=issuer.url if issuer else "",
-        issued_on=assertion.issued_on if assertion else None,
+        issued_on=assertion.issued_on if assertion else report.issued_on,
         recipient=assertion.recipient if assertion else None,
     )
 

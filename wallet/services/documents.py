@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from wallet import urls
-from wallet.models import Award, AwardState, BadgeClass, Issuer
+from wallet.models import AnchoredCredential, Award, AwardState, BadgeClass, Issuer
 from wallet.openbadges import v2
 from wallet.openbadges.hashing import hash_identity, normalise_email
 from wallet.services.errors import NotFoundError
@@ -142,20 +142,26 @@ def revoked_assertion_body(award: Award, base_url: str) -> JSON:
 
 
 def revocation_list(session: Session, issuer: Issuer, base_url: str) -> v2.RevocationList:
-    """Every revoked award of the issuer's badge classes, oldest revocation first."""
-    revoked = session.scalars(
-        select(Award)
+    """Every revoked award of the issuer's badge classes, oldest revocation first; an
+    anchored one twice: its assertion's URL, and its Blockcerts credential's id (the list is
+    the issuer profile's ``revocationList`` for Blockcerts verifiers too)."""
+    revoked = session.execute(
+        select(Award, AnchoredCredential.credential_id)
         .join(BadgeClass, Award.badge_class_id == BadgeClass.id)
+        .outerjoin(AnchoredCredential, AnchoredCredential.award_id == Award.id)
         .where(BadgeClass.issuer_id == issuer.id, Award.revoked_at.is_not(None))
         .order_by(Award.revoked_at, Award.id)
-    )
+    ).all()
+    entries = []
+    for award, credential_id in revoked:
+        reason = award.revocation_reason or None
+        entries.append(v2.RevokedAssertion(assertion_url(base_url, award), reason))
+        if credential_id:
+            entries.append(v2.RevokedAssertion(credential_id, reason))
     return v2.RevocationList(
         id=revocation_list_url(base_url, issuer),
         issuer=issuer_url(base_url, issuer),
-        revoked_assertions=tuple(
-            v2.RevokedAssertion(assertion_url(base_url, award), award.revocation_reason or None)
-            for award in revoked
-        ),
+        revoked_assertions=tuple(entries),
     )
 
 

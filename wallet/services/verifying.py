@@ -34,6 +34,7 @@ from wallet.openbadges.fetching import Fetcher, FetchError, FetchResult
 from wallet.openbadges.report import Report
 from wallet.openbadges.verify import verify_hosted
 from wallet.services import documents
+from wallet.services.anchoring import published
 from wallet.services.anchoring.verify import AnchorFacts, AnchorResult, check_award
 from wallet.services.badges import ANCHORING_TIME, next_anchoring_run
 from wallet.services.blobs import get_blob
@@ -78,6 +79,8 @@ CHECK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("revocation", ("revocation.list_fetched", "revocation.not_revoked")),
     ("expiry", ("issued.not_future", "expiry.after_issue", "expiry.not_expired")),
     ("image", ("image.present", "image.type")),
+    # Blockcerts: the proof leads to the root, and the root is where the anchor says
+    ("anchoring", ("anchor.proof", "anchor.found")),
 )
 _EXPIRY_CODES = {"expiry.not_expired"}
 
@@ -158,11 +161,11 @@ def verdict_from_report(report: Report, now: datetime) -> Verdict:
             cause = next((c.cause for c in failing if c.cause), "")
             checks.append(VerdictCheck(name, outcome, detail, cause))
     failed = {check.code for check in report.failures}
-    expires_at = report.assertion.expires if report.assertion else None
+    expires_at = report.assertion.expires if report.assertion else report.expires
     status: VerdictStatus
     if report.is_revoked:
         status = "revoked"
-    elif report.assertion is None or failed - _EXPIRY_CODES:
+    elif (report.assertion is None and report.credential is None) or failed - _EXPIRY_CODES:
         status = "unverified"
     elif failed:
         status = "expired"
@@ -174,7 +177,14 @@ def verdict_from_report(report: Report, now: datetime) -> Verdict:
         checked_at=now,
         revocation_reason=report.revocation_reason if report.is_revoked else "",
         expires_at=expires_at,
+        anchor=_anchor_facts(report),
     )
+
+
+def _anchor_facts(report: Report) -> AnchorFacts | None:
+    if report.anchored_by is None and report.anchor_index is None:
+        return None
+    return AnchorFacts(report.anchored_by, report.anchor_index, report.anchor_url)
 
 
 def verify_url(
@@ -191,9 +201,12 @@ class SiteFetcher:
     """A fetcher that answers this site's own ``/ob/...`` URLs from the database, as
     the routes would, and refuses every other URL (``FetchError``) without going online."""
 
-    def __init__(self, session: Session, base_url: str) -> None:
+    def __init__(
+        self, session: Session, base_url: str, chain_key: tuple[str, bytes] | None = None
+    ) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
+        self.chain_key = chain_key  # for the Blockcerts profile, when a chain anchors
         self.requested: list[str] = []
 
     def __call__(self, url: str) -> FetchResult:
@@ -221,6 +234,9 @@ class SiteFetcher:
                 document = documents.get_issuer_document(session, public_id, base)
             case ["ob", "issuers", public_id, "revocations"]:
                 document = documents.get_revocation_list_document(session, public_id, base)
+            case ["ob", "issuers", _, "blockcerts"] | ["ledger.json"] | ["ledger", "entries", *_]:
+                anchoring = published.site_document(session, base, parts, self.chain_key)
+                return _json_answer(url, anchoring)
             case ["ob", "images", sha256]:
                 blob = get_blob(session, sha256)
                 return FetchResult(200, blob.content_type, blob.data, url)
@@ -228,6 +244,11 @@ class SiteFetcher:
                 return _not_found(url)
         body = json.dumps(document.body, ensure_ascii=False).encode("utf-8")
         return FetchResult(document.status, "application/ld+json", body, url)
+
+
+def _json_answer(url: str, body: object) -> FetchResult:
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    return FetchResult(200, "application/json", data, url)
 
 
 def _not_found(url: str) -> FetchResult:

@@ -94,7 +94,7 @@ def blockcerts_issuer_document(public_id: str) -> Response:
     settings = app_settings()
     try:
         body = credentials.issuer_profile_document(
-            read_session(), settings, public_id, chains.chain_keys(settings)
+            read_session(), settings, public_id, chains.chain_key(settings)
         )
     except NotFoundError:
         return _json_response({"error": "not_found"}, 404, max_age=60)

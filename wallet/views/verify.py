@@ -23,6 +23,7 @@ from wallet.forms.verify import (
     show_error,
 )
 from wallet.services import checking
+from wallet.services.anchoring import chains
 from wallet.services.checking import CheckInputError
 from wallet.views.common import app_settings, read_session, remote_fetcher
 
@@ -46,14 +47,17 @@ def check() -> Page:
     form = forms.get("sent")
     result = None
     if form is not None and form.validate():
+        settings = app_settings()
         try:
             result = checking.check_badge(
                 read_session(),
                 *_given(form),
-                base_url=app_settings().base_url,
+                base_url=settings.base_url,
                 remote=remote_fetcher(),
                 now=utcnow(),
                 cache=RESULTS,
+                chain=chains.reader_for(settings),
+                chain_key=chains.chain_key(settings),
             )
         except CheckInputError as error:
             show_error(form, error)

@@ -80,12 +80,25 @@ def test_the_registry_gives_the_same_report_as_the_library() -> None:
 
 
 def test_a_format_without_a_verifier_is_named_not_guessed() -> None:
-    report = _any(json.dumps(BLOCKCERTS))
+    before = dict(registry._VERIFIERS)
+    try:
+        registry._VERIFIERS.pop("blockcerts")
+        report = _any(json.dumps(BLOCKCERTS))
+    finally:
+        registry._VERIFIERS.clear()
+        registry._VERIFIERS.update(before)
     assert report.format == "blockcerts"
     assert not report.valid
     assert [(c.code, c.status, c.detail) for c in report.checks] == [
         ("format.supported", "fail", "blockcerts")
     ]
+
+
+def test_blockcerts_credentials_go_to_their_verifier() -> None:
+    report = _any(json.dumps(BLOCKCERTS))
+    assert report.format == "blockcerts"
+    assert report.status_of("credential.parsed") == "pass"
+    assert not report.valid  # the sample's issuer and proof are not reachable here
 
 
 def test_a_registered_verifier_is_used_for_its_format() -> None:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -103,6 +103,10 @@ def _check_credentials(
         try:
             proof = merkle2019.verify_credential(signed_credential(credential))
             ours = [a for a in proof.anchors if a.startswith("blink:tlog:")]
+            index = credential.batch.log_index
+            if not ours and index is not None:  # chain-anchored: the root is in our log too
+                ours = [merkle2019.tlog_anchor(urls.ledger_origin(settings.base_url), index)]
+                proof = replace(proof, anchors=(*proof.anchors, *ours))
             if not ours:
                 raise OpenBadgesError("the proof does not name our log")
             for anchor in ours:

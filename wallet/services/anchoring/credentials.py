@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -42,16 +41,28 @@ def download(session: Session, award: Award) -> tuple[str, bytes]:
 
 
 def issuer_profile_document(
-    session: Session, settings: Settings, public_id: str, chain_keys: list[tuple[str, datetime]]
+    session: Session, settings: Settings, public_id: str, chain_key: tuple[str, bytes] | None
 ) -> dict[str, Any]:
+    return issuer_profile_for(session, settings.base_url, public_id, chain_key)
+
+
+def issuer_profile_for(
+    session: Session, base_url: str, public_id: str, chain_key: tuple[str, bytes] | None
+) -> dict[str, Any]:
+    """The Blockcerts profile; ``chain_key`` (address, public key) when a chain anchors. The
+    key counts from the issuer's creation: every batch it anchored came later."""
     issuer = session.scalars(select(Issuer).where(Issuer.public_id == public_id)).first()
     if issuer is None:
         raise NotFoundError("issuer")
+    key = None
+    if chain_key is not None:
+        key = blockcerts.ChainKey(chain_key[0], chain_key[1], issuer.created_at)
     return blockcerts.issuer_profile(
-        profile_id=urls.blockcerts_issuer(settings.base_url, public_id),
+        profile_id=urls.blockcerts_issuer(base_url, public_id),
         name=issuer.name,
         url=issuer.url,
         email=issuer.email,
-        ledger=urls.ledger(settings.base_url),
-        chain_keys=chain_keys,
+        ledger=urls.ledger(base_url),
+        revocation_list=urls.revocation_list(base_url, public_id),
+        chain_key=key,
     )

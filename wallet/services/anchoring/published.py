@@ -125,3 +125,21 @@ def consistency_json(session: Session, base_url: str, old: int, new: int) -> dic
         "to": new,
         "proof": [h.hex() for h in tree.consistency_proof(old, new)] if old else [],
     }
+
+
+def site_document(
+    session: Session, base_url: str, parts: list[str], chain_key: tuple[str, bytes] | None
+) -> dict[str, Any]:
+    """The JSON the routes serve at ``parts`` of a URL path, for the site's own verifier
+    (``verifying.SiteFetcher``): the issuer's Blockcerts profile, ``/ledger.json``, an
+    entry's proof. ``NotFoundError`` otherwise."""
+    match parts:
+        case ["ob", "issuers", public_id, "blockcerts"]:
+            from wallet.services.anchoring.credentials import issuer_profile_for
+
+            return issuer_profile_for(session, base_url, public_id, chain_key)
+        case ["ledger.json"]:
+            return summary(session, base_url)
+        case ["ledger", "entries", index, "proof.json"] if index.isdigit():
+            return entry_json(session, base_url, int(index))
+    raise NotFoundError("not_a_document")

@@ -54,26 +54,29 @@ class ChainUnavailable(Exception):
     """The chain node could not be reached or refused the transaction for now."""
 
 
+class ChainSuperseded(Exception):
+    """The stored transaction can never be mined (its nonce was used by another one)."""
+
+
 @dataclass(frozen=True)
 class PreparedTransaction:
     tx_hash: str
     raw: bytes
+    nonce: int
 
 
 class Chain(Protocol):
-    """An anchor on a blockchain (``ethereum.EthereumAnchor``)."""
+    """An anchor on a blockchain (``chains.EthereumChain``)."""
 
     name: str  # as in anchor URIs: "eth:sepolia"
 
     def prepare(self, root: bytes) -> PreparedTransaction: ...
 
-    def send(self, raw: bytes) -> None: ...
+    def send(self, prepared: PreparedTransaction) -> None: ...
 
     def confirmed_at(self, tx_hash: str) -> datetime | None: ...
 
     def anchor_uri(self, tx_hash: str) -> str: ...
-
-    def verification_method(self) -> str: ...
 
 
 @dataclass
@@ -169,14 +172,19 @@ def anchor_batch(
         try:
             if not batch.tx_hash:
                 prepared = chain.prepare(root)
-                batch.chain, batch.tx_hash, batch.raw_tx = (
-                    chain.name,
-                    prepared.tx_hash,
-                    prepared.raw,
-                )
+                batch.chain, batch.tx_hash = chain.name, prepared.tx_hash
+                batch.raw_tx, batch.tx_nonce = prepared.raw, prepared.nonce
                 session.commit()
-            chain.send(cast(bytes, batch.raw_tx))
+            stored = PreparedTransaction(
+                batch.tx_hash, cast(bytes, batch.raw_tx), cast(int, batch.tx_nonce)
+            )
+            chain.send(stored)
             confirmed = chain.confirmed_at(batch.tx_hash)
+        except ChainSuperseded as error:
+            # never minable: the next try signs a new transaction for this batch
+            batch.tx_hash, batch.raw_tx, batch.tx_nonce = "", None, None
+            _postpone(batch, now, str(error))
+            return False
         except ChainUnavailable as error:
             _postpone(batch, now, str(error) or "the chain is unavailable")
             return False
@@ -201,19 +209,20 @@ def _postpone(batch: AnchorBatch, now: datetime, reason: str) -> None:
 
 
 def anchors_of(batch: AnchorBatch, settings: Settings, chain: Chain | None) -> list[str]:
-    """The batch's anchor URIs: the chain's first (what Blockcerts verifiers read), then ours."""
-    found = []
+    """The batch's anchor URIs in its proofs: the chain transaction when there is one (the
+    only anchor, since Blockcerts' verifier refuses a proof naming a chain it does not know;
+    the root is in our log all the same, at ``batch.log_index``), else our log entry."""
     if batch.tx_hash and chain is not None:
-        found.append(chain.anchor_uri(batch.tx_hash))
+        return [chain.anchor_uri(batch.tx_hash)]
     origin = urls.ledger_origin(settings.base_url)
-    found.append(merkle2019.tlog_anchor(origin, cast(int, batch.log_index)))
-    return found
+    return [merkle2019.tlog_anchor(origin, cast(int, batch.log_index))]
 
 
-def verification_method(badge: BadgeClass, settings: Settings, chain: Chain | None) -> str:
-    if chain is not None:
-        return chain.verification_method()
-    return urls.blockcerts_issuer(settings.base_url, badge.issuer.public_id) + "#ledger"
+def verification_method(badge: BadgeClass, settings: Settings, batch: AnchorBatch) -> str:
+    """The issuer profile's key that anchored the batch: its chain key (``#key-1``, as
+    Blockcerts' verifier looks it up), or our log (``#ledger``)."""
+    profile = urls.blockcerts_issuer(settings.base_url, badge.issuer.public_id)
+    return profile + ("#key-1" if batch.tx_hash else "#ledger")
 
 
 def complete_batch(
@@ -230,7 +239,9 @@ def complete_batch(
     ).all()
     leaves = [bytes.fromhex(row.target_hash) for row in rows]
     proofs = merkle2019.batch_proofs(leaves, anchors_of(batch, settings, chain))
-    created = _iso(cast(datetime, batch.anchored_at))
+    # never later than now: a chain's block clock may run ahead, and a Blockcerts verifier
+    # refuses a proof created in the future ("not yet valid")
+    created = _iso(min(cast(datetime, batch.anchored_at), now))
     badges = {
         b.id: b
         for b in session.scalars(
@@ -243,7 +254,7 @@ def complete_batch(
     issued_awards: list[Award] = []
     for row, proof in zip(rows, proofs, strict=True):
         award, badge = row.Award, badges[row.Award.badge_class_id]
-        method = verification_method(badge, settings, chain)
+        method = verification_method(badge, settings, batch)
         proof_rows.append(
             {
                 "id": row.id,

@@ -9,7 +9,7 @@ is read by external verifiers and by ``flask ledger check``, not on every page v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -47,18 +47,20 @@ def check_award(session: Session, award: Award, base_url: str, now: datetime) ->
     if credential is None:
         return AnchorResult(False, "anchor.missing", "no anchored credential", None)
     source = log.DatabaseLog(session, base_url)
+    batch = credential.batch
     try:
         proof = merkle2019.verify_credential(signed_credential(credential))
-        checks = [
-            blockcerts.check_log_anchor(proof, anchor, source, now)
-            for anchor in proof.anchors
-            if anchor.startswith("blink:tlog:")
-        ]
+        ours = [a for a in proof.anchors if a.startswith("blink:tlog:")]
+        if not ours and batch.log_index is not None:
+            # a chain-anchored batch: the proof names the transaction only, and the same
+            # root is in our log at the batch's entry
+            ours = [merkle2019.tlog_anchor(urls.ledger_origin(base_url), batch.log_index)]
+            proof = replace(proof, anchors=(*proof.anchors, *ours))
+        checks = [blockcerts.check_log_anchor(proof, anchor, source, now) for anchor in ours]
         if not checks:
             raise OpenBadgesError("the proof does not name our log")
     except OpenBadgesError as error:
         return AnchorResult(False, getattr(error, "code", "anchor.invalid"), str(error), None)
-    batch = credential.batch
     index = checks[0].index
     return AnchorResult(
         True,

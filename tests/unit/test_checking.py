@@ -129,12 +129,25 @@ def test_a_failed_check_carries_the_fetchers_reason() -> None:
     assert (line.code, line.status, line.cause) == ("record", "fail", "blocked_address")
 
 
-def test_an_unsupported_format_is_a_check_of_its_own(db_session: Session) -> None:
+def test_an_unsupported_format_is_a_check_of_its_own(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wallet.openbadges import registry
+
+    monkeypatch.delitem(registry._VERIFIERS, "ob3")  # every format has a verifier now
     checked = check(db_session, '{"@context": ["https://www.w3.org/ns/credentials/v2"]}', "text")
     assert checked.format == "ob3"
     assert [(c.code, c.status, c.detail) for c in checked.verdict.checks] == [
         ("format", "fail", "ob3")
     ]
+
+
+def test_a_malformed_3_0_credential_is_checked_not_called_unsupported(
+    db_session: Session,
+) -> None:
+    checked = check(db_session, '{"@context": ["https://www.w3.org/ns/credentials/v2"]}', "text")
+    assert checked.format == "ob3"
+    assert [(c.code, c.status) for c in checked.verdict.checks] == [("credential", "fail")]
 
 
 @pytest.mark.parametrize(

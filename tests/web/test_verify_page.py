@@ -286,7 +286,8 @@ def test_a_private_share_link_reads_like_one_that_never_existed(client: FlaskCli
 # -- other formats -------------------------------------------------------------------------
 
 
-def test_open_badges_3_is_not_supported_yet(client: FlaskClient) -> None:
+def test_a_malformed_open_badges_3_credential_is_reported_as_such(client: FlaskClient) -> None:
+    """(3.0 credentials are checked: tests/web/test_ob3_verify.py.)"""
     credential = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
@@ -295,12 +296,12 @@ def test_open_badges_3_is_not_supported_yet(client: FlaskClient) -> None:
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
     }
     for headers, words in (
-        (EN, "Open Badges 3.0 is not supported yet"),
-        (JA, "オープンバッジ 3.0"),
+        (EN, "Not a valid Open Badges 3.0 credential"),
+        (JA, "Open Badges 3.0 の資格情報として正しくありません"),
     ):
-        block = verdict_block(post(client, "text", headers, text=json.dumps(credential)).text)
-        assert words in block
-    assert "まだ対応していません" in block
+        response = post(client, "text", headers, text=json.dumps(credential))
+        assert response.status_code == 200
+        assert words in verdict_block(response.text)
 
 
 # -- bad input: a clear reason, 4xx, what was typed kept, never a 500 ------------------------

@@ -2,9 +2,9 @@
 
 `verify_any` takes what a person has (a URL, JSON text, a compact JWS, or a baked PNG/SVG
 image), tells the format from its shape (`formats`) and calls the verifier registered for
-it. Open Badges 2.0 is registered here; the Open Badges 3.0 verifier (`verify_ob3`) is
-defined here and switched on with `register("ob3", verify_ob3)` by the app once its pages
-read a 3.0 report (`report.credential`); Blockcerts plugs in the same way. A format with
+it. Open Badges 2.0, Open Badges 3.0 (`verify_ob3`, whose report carries
+`report.credential`) and Blockcerts are registered here; `register` adds or replaces one.
+A format with
 no verifier yet is reported as `format.supported` failed, with the format named, so a page
 can say "not supported yet".
 
@@ -58,7 +58,7 @@ def _blockcerts(request: Request) -> Report:
     return blockcerts_verify.verify(request.data, request.fetcher, now=now, chain=request.chain)
 
 
-_VERIFIERS: dict[str, Verifier] = {"ob2": _ob2, "blockcerts": _blockcerts}
+_VERIFIERS: dict[str, Verifier] = {"ob2": _ob2, "ob3": verify_ob3, "blockcerts": _blockcerts}
 
 
 def register(format_name: formats.CredentialFormat, verifier: Verifier) -> None:

@@ -29,15 +29,17 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from wallet import urls
+from wallet.config import Settings
 from wallet.openbadges import baking, signing
 from wallet.openbadges.blockcerts import ChainReader
 from wallet.openbadges.errors import BakingError
 from wallet.openbadges.fetching import Fetcher, FetchResult
 from wallet.openbadges.hashing import identity_matches
+from wallet.openbadges.ob3.documents import Credential
 from wallet.openbadges.registry import verify_any
 from wallet.openbadges.report import Report
 from wallet.openbadges.v2 import IdentityObject
-from wallet.services import sharing
+from wallet.services import sharing, verifying
 from wallet.services.errors import NotFoundError, ServiceError
 from wallet.services.verifying import SiteFetcher, TimedCache, Verdict, verdict_from_report
 
@@ -99,6 +101,19 @@ class RoutingFetcher:
         return self.remote(url)
 
 
+class RememberingFetcher:
+    """Each URL fetched once per check: a URL is read to tell its format, then verified."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        self.answers: dict[str, FetchResult] = {}
+
+    def __call__(self, url: str) -> FetchResult:
+        if url not in self.answers:
+            self.answers[url] = self.fetcher(url)
+        return self.answers[url]
+
+
 def check_badge(
     session: Session,
     given: str | bytes,
@@ -110,6 +125,7 @@ def check_badge(
     cache: CheckCache | None = None,
     chain: ChainReader | None = None,
     chain_key: tuple[str, bytes] | None = None,
+    settings: Settings | None = None,
 ) -> CheckedBadge:
     """Verify what a person handed in: a URL, JSON or JWS text, or image bytes.
 
@@ -121,8 +137,11 @@ def check_badge(
     key = _cache_key(data)
     if cache is not None and (cached := cache.get(key, now)) is not None:
         return cached
-    fetcher = RoutingFetcher(SiteFetcher(session, base_url, chain_key), remote)
-    report = verify_any(data, fetcher, now=now, chain=chain)
+    site = SiteFetcher(session, base_url, chain_key, settings)
+    fetcher = RememberingFetcher(RoutingFetcher(site, remote))
+    report = verify_any(
+        data, fetcher, now=now, chain=chain, url_format=verifying.url_format(data, fetcher)
+    )
     checked = _checked(report, now, kind)
     if cache is not None:
         expires = checked.verdict.expires_at
@@ -198,9 +217,11 @@ def _cache_key(data: str | bytes) -> str:
 def _checked(report: Report, now: datetime, field: str) -> CheckedBadge:
     unsupported = report.status_of("format.supported") == "fail"
     found = report.assertion is not None or report.credential is not None
-    if not found and not report.is_revoked and not unsupported:
+    if not found and not report.is_revoked and not unsupported and not _malformed_ob3(report):
         raise _input_error(report, field)
     verdict = verdict_from_report(report, now)
+    if isinstance(report.credential, Credential):  # Open Badges 3.0 (Blockcerts: a dict)
+        return _checked_credential(report.credential, verdict, report.format)
     assertion, badge, issuer = report.assertion, report.badge, report.issuer
     return CheckedBadge(
         verdict=verdict,
@@ -212,6 +233,40 @@ def _checked(report: Report, now: datetime, field: str) -> CheckedBadge:
         issuer_url=issuer.url if issuer else "",
         issued_on=assertion.issued_on if assertion else report.issued_on,
         recipient=assertion.recipient if assertion else None,
+    )
+
+
+_OB3_FORM = ("context.bundled", "schema.valid", "credential.parsed")
+
+
+def _malformed_ob3(report: Report) -> bool:
+    """A 3.0 credential was recognised but is malformed: the verdict says why, check by
+    check, rather than "not a badge"."""
+    return report.format == "ob3" and any(report.status_of(code) == "fail" for code in _OB3_FORM)
+
+
+def _checked_credential(credential: Credential, verdict: Verdict, format: str) -> CheckedBadge:
+    """What an Open Badges 3.0 credential says of itself (its id is shown as the record)."""
+    achievement = credential.subject.achievement
+    identifier = next(iter(credential.subject.identifier), None)
+    recipient = None
+    if identifier is not None and identifier.identity_type == "emailAddress":
+        recipient = IdentityObject(
+            identity=identifier.identity_hash,
+            type="email",
+            hashed=identifier.hashed,
+            salt=identifier.salt,
+        )
+    return CheckedBadge(
+        verdict=verdict,
+        format=format,
+        assertion_url=credential.id if credential.id.startswith(("https://", "http://")) else "",
+        badge_name=achievement.name,
+        badge_description=achievement.description,
+        issuer_name=credential.issuer.name or "",
+        issuer_url=credential.issuer.url or "",
+        issued_on=credential.awarded_date or credential.valid_from,
+        recipient=recipient,
     )
 
 

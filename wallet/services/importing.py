@@ -39,7 +39,7 @@ from wallet.openbadges.fetching import Fetcher, FetchError, FetchResult
 from wallet.openbadges.hashing import identity_matches
 from wallet.openbadges.report import Report
 from wallet.openbadges.v2 import Assertion, BadgeClass, Profile, image_url
-from wallet.services import verifying
+from wallet.services import imported_ob3, verifying
 from wallet.services.blobs import put_blob
 from wallet.services.errors import ImageRejectedError, ServiceError
 from wallet.services.images import check_image
@@ -116,7 +116,14 @@ def import_badge(
     _refuse_ours(session, user, _addresses_named(data), base_url)
     recorder = _Recorder(fetcher, base_url)
     recipients = user.verified_emails
-    report = registry.verify_any(data, recorder, recipients=recipients, now=now)
+    report = registry.verify_any(
+        data,
+        recorder,
+        recipients=recipients,
+        now=now,
+        url_format=verifying.url_format(data, recorder),
+    )
+    imported_ob3.as_v2(report)  # a 3.0 credential: its parts in the shapes kept below
     if report.assertion is not None:
         _refuse_ours(session, user, [report.assertion.id], base_url)
     assertion, badge, issuer = _refuse_unless_verified(report)
@@ -137,7 +144,7 @@ def import_badge(
         source_url=source_url,
         source_image_sha256=source_image,
         signed_jws=jws,
-        assertion_json=_assertion_document(assertion, jws, report, recorder),
+        assertion_json=_assertion_document(assertion, jws, report, recorder, source_url),
         badge_json=_document(recorder, assertion.badge_id, badge.to_json()),
         issuer_json=_document(recorder, badge.issuer_id, issuer.to_json()),
         recipient_email=_matching_address(assertion, recipients),
@@ -221,7 +228,7 @@ def _our_award(session: Session, url: str, base_url: str) -> Award | None:
     match parts:
         case ["b", share_id, *_]:
             return session.scalar(select(Award).where(Award.share_id == share_id[:16]))
-        case ["ob", "assertions", public_id]:
+        case ["ob", "assertions", public_id] | ["ob", "v3", "credentials", public_id]:
             return session.scalar(select(Award).where(Award.public_id == public_id[:40]))
     return None
 
@@ -324,11 +331,13 @@ def _document(recorder: _Recorder, url: str, parsed: dict[str, Any]) -> dict[str
 
 
 def _assertion_document(
-    assertion: Assertion, jws: str, report: Report, recorder: _Recorder
+    assertion: Assertion, jws: str, report: Report, recorder: _Recorder, source_url: str
 ) -> dict[str, Any]:
     if jws:
         return signing.decode(jws).payload
     served = _json_of(recorder.answers.get(assertion.id))
+    if served is None and report.credential is not None:  # 3.0: the credential as served
+        served = _json_of(recorder.answers.get(source_url))
     if served is not None:
         return served
     try:
@@ -370,6 +379,11 @@ def _badge_image(
         return None
     body = _data_uri_bytes(url) if url.startswith("data:") else None
     if body is None:
+        if url not in recorder.answers and report.credential is not None:
+            try:  # a 3.0 credential names its image; its verifier had no need of it
+                recorder(url)
+            except (OpenBadgesError, OSError):
+                return None
         result = recorder.answers.get(url)
         body = result.body if result is not None and result.ok else None
     if not body:
@@ -425,9 +439,19 @@ def reverify(
     revocation shows as revoked, with the issuer's reason). The documents stay as
     first received. A signed badge is checked from its JWS, any other from its
     hosted assertion."""
-    data = imported.signed_jws or imported.assertion_id
+    data = (
+        imported.signed_jws
+        or imported_ob3.credential_text(imported.assertion_json)
+        or imported.assertion_id
+    )
     recorder = _Recorder(fetcher, base_url)
-    report = registry.verify_any(data, recorder, recipients=[imported.recipient_email], now=now)
+    report = registry.verify_any(
+        data,
+        recorder,
+        recipients=[imported.recipient_email],
+        now=now,
+        url_format=verifying.url_format(data, recorder),
+    )
     _record_verdict(imported, verifying.verdict_from_report(report, now))
     session.flush()
 

@@ -29,8 +29,13 @@ from urllib.parse import unquote
 
 from sqlalchemy.orm import Session
 
+from wallet.config import Settings
+from wallet.db import utcnow
 from wallet.models import Award, AwardState
-from wallet.openbadges.fetching import Fetcher, FetchError, FetchResult
+from wallet.openbadges import formats
+from wallet.openbadges.errors import OpenBadgesError
+from wallet.openbadges.fetching import MAX_DOCUMENT_BYTES, Fetcher, FetchError, FetchResult
+from wallet.openbadges.formats import CredentialFormat
 from wallet.openbadges.report import Report
 from wallet.openbadges.verify import verify_hosted
 from wallet.services import documents
@@ -39,6 +44,9 @@ from wallet.services.anchoring.verify import AnchorFacts, AnchorResult, check_aw
 from wallet.services.badges import ANCHORING_TIME, next_anchoring_run
 from wallet.services.blobs import get_blob
 from wallet.services.errors import NotFoundError
+from wallet.services.ob3 import issuing as ob3_issuing
+from wallet.services.ob3 import keys as ob3_keys
+from wallet.services.ob3 import status as ob3_status
 
 VerdictStatus = Literal["valid", "revoked", "expired", "pending", "unverified"]
 CheckStatus = Literal["pass", "fail", "warn", "wait"]
@@ -50,6 +58,11 @@ CHECK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # a format with no verifier yet (registry.verify_any): its detail names the format
     ("format", ("format.supported",)),
     ("issuer", ("issuer.fetched", "issuer.parsed", "issuer.id_matches", "issuer.id_valid")),
+    # Open Badges 3.0: a well-formed credential (bundled contexts, 1EdTech's schema)
+    (
+        "credential",
+        ("credential.fetched", "context.bundled", "schema.valid", "credential.parsed"),
+    ),
     (
         "record",
         (
@@ -73,6 +86,10 @@ CHECK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "key.parsed",
             "key.owner",
             "signature.valid",
+            "proof.suite",
+            "proof.valid",
+            "jwt.claims",
+            "jwt.header",
         ),
     ),
     ("recipient", ("recipient.match",)),
@@ -194,6 +211,24 @@ def verify_url(
     return verdict_from_report(verify_hosted(url, fetcher, recipients=recipients, now=now), now)
 
 
+# -- which verifier a URL's answer needs ----------------------------------------------
+
+
+def url_format(data: str | bytes, fetcher: Fetcher) -> CredentialFormat:
+    """What a URL serves: an Open Badges 3.0 credential (JSON or VC-JWT) goes to the 3.0
+    verifier; anything else to the 2.0 verifier, which explains what it found."""
+    if not isinstance(data, str) or not data.startswith(("http://", "https://")):
+        return "ob2"
+    try:
+        answer = fetcher(data)
+    except (OpenBadgesError, OSError):
+        return "ob2"  # the 2.0 verifier fetches again and says why it failed
+    if not answer.ok or len(answer.body) > MAX_DOCUMENT_BYTES:
+        return "ob2"
+    text = answer.body.decode("utf-8", "replace")
+    return "ob3" if formats.text_format(text) == "ob3" else "ob2"
+
+
 # -- our own documents, straight from the database -----------------------------------
 
 
@@ -202,11 +237,17 @@ class SiteFetcher:
     the routes would, and refuses every other URL (``FetchError``) without going online."""
 
     def __init__(
-        self, session: Session, base_url: str, chain_key: tuple[str, bytes] | None = None
+        self,
+        session: Session,
+        base_url: str,
+        chain_key: tuple[str, bytes] | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
         self.chain_key = chain_key  # for the Blockcerts profile, when a chain anchors
+        # Open Badges 3.0 status lists are signed when read: that takes the settings' key
+        self.settings = settings
         self.requested: list[str] = []
 
     def __call__(self, url: str) -> FetchResult:
@@ -237,6 +278,8 @@ class SiteFetcher:
             case ["ob", "issuers", _, "blockcerts"] | ["ledger.json"] | ["ledger", "entries", *_]:
                 anchoring = published.site_document(session, base, parts, self.chain_key)
                 return _json_answer(url, anchoring)
+            case ["ob", "v3", *_]:
+                return self._ob3(url, parts)
             case ["ob", "images", sha256]:
                 blob = get_blob(session, sha256)
                 return FetchResult(200, blob.content_type, blob.data, url)
@@ -244,6 +287,26 @@ class SiteFetcher:
                 return _not_found(url)
         body = json.dumps(document.body, ensure_ascii=False).encode("utf-8")
         return FetchResult(document.status, "application/ld+json", body, url)
+
+    def _ob3(self, url: str, parts: list[str]) -> FetchResult:
+        """Our Open Badges 3.0 documents, as ``views/ob3.py`` serves them."""
+        session, base = self.session, self.base_url
+        match parts:
+            case ["ob", "v3", "issuers", public_id]:
+                return _json_answer(url, ob3_keys.profile_document(session, base, public_id))
+            case ["ob", "v3", "issuers", public_id, "did.json"]:
+                return _json_answer(url, ob3_keys.did_document(session, base, public_id))
+            case ["ob", "v3", "issuers", public_id, "status", number] if (
+                number.isdigit() and self.settings is not None
+            ):
+                body = ob3_status.status_list_document(
+                    session, self.settings, public_id, int(number), utcnow()
+                )
+                return _json_answer(url, body)
+            case ["ob", "v3", "credentials", public_id]:
+                document = ob3_issuing.stored_document(session, public_id)
+                return FetchResult(200, "application/vc+ld+json", document.encode("utf-8"), url)
+        return _not_found(url)
 
 
 def _json_answer(url: str, body: object) -> FetchResult:

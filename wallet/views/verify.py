@@ -58,6 +58,7 @@ def check() -> Page:
                 cache=RESULTS,
                 chain=chains.reader_for(settings),
                 chain_key=chains.chain_key(settings),
+                settings=settings,
             )
         except CheckInputError as error:
             show_error(form, error)

@@ -147,6 +147,8 @@ def _parse(document: Any, report: Report) -> Credential | None:
         return None
     report.passed("credential.parsed", credential.vcdm)
     report.credential = credential
+    report.issued_on = credential.awarded_date or credential.valid_from
+    report.expires = credential.valid_until
     return credential
 
 

@@ -196,3 +196,17 @@ def issue_accepted(
     anchored one waits for the daily run)."""
     issued = [a for a in awards if a.state == AwardState.ISSUED and not a.is_revoked]
     return issue_credentials(session, settings, issued, now)
+
+
+def stored_document(session: Session, award_public_id: str) -> str:
+    """The credential JSON of the award ``award_public_id`` as it was signed
+    (``NotFoundError`` when it has none: unknown, not issued, or issued before 3.0 and
+    never asked for)."""
+    document = session.scalar(
+        select(AwardCredential.document)
+        .join(Award, Award.id == AwardCredential.award_id)
+        .where(Award.public_id == award_public_id)
+    )
+    if document is None:
+        raise NotFoundError()
+    return document

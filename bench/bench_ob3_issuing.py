@@ -1,0 +1,139 @@
+"""Issuing 10,000 Open Badges 3.0 credentials at once (a year's completers accepting on
+one day, or one daily run), through the bulk path the app uses.
+
+    .venv/bin/python bench/bench_ob3_issuing.py [-n 10000] [--database-url URL]
+
+Measured: ``ob3.issuing.issue_credentials`` on 10,000 issued hosted awards: each
+credential built, signed (eddsa-rdfc-2022 Data Integrity proof through the
+`BulkCanonicalizer`, and the VC-JWT), and all rows inserted and committed. Beside it, the
+ordinary per-credential signing (`integrity.sign`, strict) on a sample, as the ratio the
+bulk path saves. Runs on a fresh SQLite file, then on PostgreSQL when
+``WALLET_BENCH_PG_URL`` or ``WALLET_TEST_PG_URL`` is set. Target: under 60 s (issue 12).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from _support import databases  # noqa: E402
+
+TARGET_SECONDS = 60.0
+SAMPLE = 200
+
+
+def run(database_url: str, count: int) -> tuple[float, float]:
+    from sqlalchemy import func, insert, select
+    from sqlalchemy.orm import Session
+
+    from tests.conftest import make_settings
+    from tests.factories import png_bytes
+    from wallet import create_app
+    from wallet import extensions as ext
+    from wallet.db import Base
+    from wallet.models import Award, AwardCredential, AwardState, BadgeKind
+    from wallet.openbadges.ob3 import integrity
+    from wallet.services import issuing
+    from wallet.services.ob3 import issuing as ob3_issuing
+    from wallet.services.ob3.keys import signer_for
+
+    instance = Path(tempfile.mkdtemp(prefix="bench-ob3-"))
+    settings = make_settings(
+        instance, database_url=database_url or f"sqlite:///{instance / 'bench.sqlite3'}"
+    )
+    app = create_app(settings)
+    now = datetime.now(UTC)
+    with app.app_context():
+        engine = ext.db.engine
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        with Session(engine) as session:
+            issuer = issuing.save_issuer(
+                session,
+                issuing.IssuerDetails("静岡大学", "Shizuoka University", "https://x.jp/", "o@x.jp"),
+                max_image_bytes=settings.max_image_bytes,
+            )
+            badge = issuing.create_badge_class(
+                session,
+                issuing.BadgeClassDetails(
+                    name="データサイエンス基礎（リテラシーレベル）",
+                    description="数理・データサイエンス・AI教育プログラムのリテラシーレベルを修了した。"
+                    * 3,
+                    criteria_text="全学共通科目「データサイエンス入門」および「AIと社会」を修得すること。",
+                    kind=BadgeKind.HOSTED,
+                ),
+                image=png_bytes(200),
+                max_image_bytes=settings.max_image_bytes,
+            )
+            session.commit()
+            session.execute(
+                insert(Award),
+                [
+                    {
+                        "public_id": f"bench-award-{i:08d}",
+                        "share_id": f"b{i:08d}",
+                        "badge_class_id": badge.id,
+                        "recipient_email": f"student{i:06d}@shizuoka.ac.jp",
+                        "recipient_name": f"静岡 学生{i:06d}",
+                        "salt": f"{i:032x}",
+                        "state": AwardState.ISSUED,
+                        "accepted_at": now,
+                        "issued_at": now,
+                    }
+                    for i in range(count)
+                ],
+            )
+            session.commit()
+            awards = list(session.scalars(select(Award).order_by(Award.id)))
+            started = time.perf_counter()
+            ob3_issuing.issue_credentials(session, settings, awards, now)
+            session.commit()
+            elapsed = time.perf_counter() - started
+            rows = session.scalar(select(func.count()).select_from(AwardCredential))
+            assert rows == count, rows
+            signer = signer_for(session, settings, issuer, now)
+            documents = [
+                ob3_issuing.credential_document(award, settings.base_url, now)
+                for award in awards[:SAMPLE]
+            ]
+            started = time.perf_counter()
+            for document in documents:
+                integrity.sign(
+                    document, signer.private_key, signer.verification_method, created=now
+                )
+            ordinary = (time.perf_counter() - started) / SAMPLE
+        Base.metadata.drop_all(engine)
+        engine.dispose()
+    return elapsed, ordinary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", "--awards", type=int, default=10_000)
+    parser.add_argument("--database-url", default="", help="only this database")
+    args = parser.parse_args()
+    os.environ.setdefault("WALLET_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-ob3-"))
+    failed = False
+    for name, url in databases(args.database_url):
+        elapsed, ordinary = run(url, args.awards)
+        each = elapsed / args.awards
+        verdict = "ok" if elapsed < TARGET_SECONDS else "OVER TARGET"
+        failed |= elapsed >= TARGET_SECONDS
+        print(
+            f"{name:<10} {args.awards} credentials signed (JSON + JWT) and stored in "
+            f"{elapsed:.2f} s ({each * 1000:.2f} ms each; target < {TARGET_SECONDS:.0f} s) "
+            f"{verdict}; ordinary strict signing {ordinary * 1000:.2f} ms each "
+            f"({ordinary / each:.1f}x the bulk path's whole cost)"
+        )
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

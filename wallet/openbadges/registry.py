@@ -2,9 +2,9 @@
 
 `verify_any` takes what a person has (a URL, JSON text, a compact JWS, or a baked PNG/SVG
 image), tells the format from its shape (`formats`) and calls the verifier registered for
-it. Open Badges 2.0 is registered here; the Open Badges 3.0 verifier (`verify_ob3`) is
-defined here and switched on with `register("ob3", verify_ob3)` by the app once its pages
-read a 3.0 report (`report.credential`); Blockcerts plugs in the same way. A format with
+it. Open Badges 2.0 and Blockcerts (`blockcerts_verify`) are registered here; the Open
+Badges 3.0 verifier (`verify_ob3`) is defined here and switched on with
+`register("ob3", verify_ob3)` by the app once its pages read a 3.0 report. A format with
 no verifier yet is reported as `format.supported` failed, with the format named, so a page
 can say "not supported yet".
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Blueprint, Response, abort, make_response, render_template, request
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
@@ -78,7 +78,7 @@ def download_blockcerts(share_id: str) -> Response:
         award = sharing.find_shared_award(session, share_id, _viewer())
         name, body = credentials.download(session, award)
     except NotFoundError:
-        return Response(status=404)
+        abort(404)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"

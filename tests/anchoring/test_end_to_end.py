@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories import AwardFactory, BadgeClassFactory, UserFactory
@@ -18,7 +19,7 @@ from tests.smtp import SMTPServer
 from tests.web.admin_helpers import log_in
 from wallet import jobs
 from wallet.config import Settings
-from wallet.models import AwardState
+from wallet.models import Award, AwardState, User
 from wallet.openbadges import blockcerts
 from wallet.services.anchoring import log
 
@@ -124,3 +125,31 @@ def test_the_log_check_reports_a_rewritten_checkpoint(app: Flask, db_session: Se
     checked = runner.invoke(args=["ledger", "check"])
     assert checked.exit_code != 0
     assert "PROBLEM: checkpoint of size 1" in checked.output
+
+
+def test_the_demo_runs_the_daily_anchoring_from_the_programme_office(
+    app: Flask, db_session: Session, client: FlaskClient
+) -> None:
+    """`make run`: the demo student's anchored badge is pending; staff press the button."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    pending = db_session.scalars(select(Award).where(Award.state == AwardState.PENDING)).all()
+    assert len(pending) == 1
+    staff = db_session.scalars(select(User).where(User.is_staff.is_(True))).first()
+    assert staff is not None
+    response = post_form(
+        client,
+        "/login",
+        {"email": staff.email, "password": "shizuoka-demo-2026"},
+    )
+    assert response.status_code == 302
+    index = client.get("/admin/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "毎日の記録処理を今すぐ実行" in index
+    ran = post_form(client, "/dev/anchoring/run", {}, page="/admin/")
+    assert ran.status_code == 302
+    db_session.refresh(pending[0])
+    assert pending[0].state == AwardState.ISSUED
+    assert "1 件のバッジを発行しました" in client.get("/admin/").get_data(as_text=True)
+    # a student cannot press it
+    student = app.test_client()
+    assert student.post("/dev/anchoring/run").status_code in (400, 404)

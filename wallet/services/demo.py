@@ -180,7 +180,9 @@ def load_demo_data(
             session, STAFF_EMAIL, STAFF_NAME, staff_password, check_policy=False
         )
     created = 0
-    plan = [(badge_ids[0], STUDENTS[:2]), (badge_ids[1], STUDENTS[2:])]
+    # the demo student has both: the hosted one public, the anchored one pending until
+    # the daily anchoring run (the programme office's development button runs it now)
+    plan = [(badge_ids[0], STUDENTS[:2]), (badge_ids[1], [DEMO_STUDENT, *STUDENTS[2:]])]
     for badge_id, students in plan:
         rows = [
             CompleterRow(line=i, name=name, email=email, student_number=number, locale=locale)
@@ -199,6 +201,7 @@ def load_demo_data(
         created += batch.created_count
     student, student_created = _demo_student(session, student_password, utcnow())
     award = _accepted_public_badge(session, student, badge_ids[0], base_url, utcnow())
+    _accepted_public_badge(session, student, badge_ids[1], base_url, utcnow())
     if student_created:
         sharing.set_profile_public(session, student, True)
     profile_id = student.profile_id if student.is_profile_public else None
@@ -239,7 +242,8 @@ def _demo_student(session: Session, password: str, now: datetime) -> tuple[User,
 def _accepted_public_badge(
     session: Session, student: User, badge_id: int, base_url: str, now: datetime
 ) -> Award:
-    """Her award of the hosted badge, accepted (mail 2 queued) and public."""
+    """Her award of the badge, accepted and public (hosted: issued, mail 2 queued;
+    anchored: pending until the daily anchoring run)."""
     award = session.scalars(
         select(Award).where(
             Award.badge_class_id == badge_id, Award.recipient_email == student.email

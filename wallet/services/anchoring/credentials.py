@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wallet import urls
 from wallet.config import Settings
-from wallet.models import AnchoredCredential, Award, Issuer
+from wallet.models import AnchorBatch, AnchoredCredential, Award, Issuer
 from wallet.openbadges import blockcerts
 from wallet.services.errors import NotFoundError
 
@@ -56,7 +56,13 @@ def issuer_profile_for(
         raise NotFoundError("issuer")
     key = None
     if chain_key is not None:
-        key = blockcerts.ChainKey(chain_key[0], chain_key[1], issuer.created_at)
+        # from the issuer's creation, or the first chain anchor if a node's clock put it
+        # earlier: Blockcerts' verifier refuses a transaction older than the key
+        first = session.scalar(
+            select(func.min(AnchorBatch.anchored_at)).where(AnchorBatch.tx_hash != "")
+        )
+        since = min(issuer.created_at, first) if first is not None else issuer.created_at
+        key = blockcerts.ChainKey(chain_key[0], chain_key[1], since)
     return blockcerts.issuer_profile(
         profile_id=urls.blockcerts_issuer(base_url, public_id),
         name=issuer.name,

@@ -3,10 +3,9 @@
 `verify_any` takes what a person has (a URL, JSON text, a compact JWS, or a baked PNG/SVG
 image), tells the format from its shape (`formats`) and calls the verifier registered for
 it. Open Badges 2.0, Open Badges 3.0 (`verify_ob3`, whose report carries
-`report.credential`) and Blockcerts (`blockcerts_verify`) are registered here; `register` adds or replaces one.
-A format with
-no verifier yet is reported as `format.supported` failed, with the format named, so a page
-can say "not supported yet".
+`report.credential`) and Blockcerts (`blockcerts_verify`) are registered here; `register`
+adds or replaces one. A format with no verifier is reported as `format.supported` failed,
+with the format named, so a page can say "not supported yet".
 
 A URL carries no format until it is fetched; the Open Badges 2.0 verifier fetches it
 itself, so URLs go to it unless the caller says otherwise (`url_format`).

@@ -297,7 +297,7 @@ def test_a_malformed_open_badges_3_credential_is_reported_as_such(client: FlaskC
     }
     for headers, words in (
         (EN, "Not a valid Open Badges 3.0 credential"),
-        (JA, "Open Badges 3.0 の資格情報として正しくありません"),
+        (JA, "オープンバッジ 3.0 の資格情報として正しくありません"),
     ):
         response = post(client, "text", headers, text=json.dumps(credential))
         assert response.status_code == 200

@@ -198,9 +198,11 @@ def running_cluster(work: Path, database_server: str, redis_server: str) -> Iter
         database = create_engine(database_url, poolclass=NullPool)
         disks = work / "disks"
         try:
-            processes.run(recipe.command("flask", "db", "upgrade"))
+            disk = str(disks / "flask")
+            processes.run(recipe.command("flask", "db", "upgrade"), WALLET_INSTANCE_PATH=disk)
             created = processes.run(
-                recipe.command("flask", "create-staff").plus("--generate-password")
+                recipe.command("flask", "create-staff").plus("--generate-password"),
+                WALLET_INSTANCE_PATH=disk,
             )
             staff_email = next(w for w in recipe.command("flask", "create-staff").argv if "@" in w)
             password = re.search(r"Password: (\S+)", created)

@@ -116,7 +116,12 @@ def save_university(session: Session) -> None:
 
 
 def assert_fits_width(page: Page) -> None:
-    """No sideways scroll at the current viewport width."""
+    """No sideways scroll at the current viewport width.
+
+    Right after a click that navigates, the new document may not exist yet (Playwright's
+    click returns once the navigation started): wait for it to load first.
+    """
+    page.wait_for_load_state("load")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )

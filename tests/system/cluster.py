@@ -35,6 +35,7 @@ from tests.system.production import PROJECT_ROOT, Processes, Recipe, read_recipe
 from wallet import jobs, urls
 from wallet.models import MailStatus, OutboxMail
 from wallet.openbadges.signednote import Signer
+from wallet.services.ob3 import keys as ob3_keys
 
 ORIGIN = "https://wallet.test"  # the proxy's public origin (tests/system/browsing.py)
 REDIS_DB = 9  # the test's own database on the test Redis, emptied before and after
@@ -91,6 +92,7 @@ def readme_values(*, database_url: str, redis_url: str, smtp_host: str) -> dict[
         "WALLET_BASE_URL": ORIGIN,
         # `flask ledger new-key`, once: the log's key is named after the site's origin
         "WALLET_LEDGER_KEY": Signer.generate(urls.ledger_origin(ORIGIN)).skey(),
+        "WALLET_CREDENTIAL_KEY": ob3_keys.new_secret(),  # `flask credentials new-key`
         "WALLET_SMTP_HOST": smtp_host,
         "WALLET_SMTP_USER": "",  # the loopback relay takes mail without a login
         "WALLET_SMTP_PASSWORD": "",

@@ -1,10 +1,19 @@
 """SQLAlchemy models. Plain SQLAlchemy 2.0: no Flask here."""
 
-from wallet.models.accounts import EmailAddress, Token, TokenPurpose, User
+from wallet.models.accounts import EmailAddress, StaffRole, Token, TokenPurpose, User
 from wallet.models.audit import AuditEntry
 from wallet.models.blobs import Blob, RenderedImage
 from wallet.models.importing import ImportedBadge, ImportSource
-from wallet.models.issuing import Award, AwardBatch, AwardState, BadgeClass, BadgeKind, Issuer
+from wallet.models.issuing import (
+    Award,
+    AwardBatch,
+    AwardState,
+    BadgeClass,
+    BadgeKind,
+    Department,
+    Issuer,
+    staff_department,
+)
 from wallet.models.outbox import MailRequest, MailRequestKind, MailStatus, OutboxMail
 from wallet.models.sessions import LoginSession
 
@@ -16,6 +25,7 @@ __all__ = [
     "BadgeClass",
     "BadgeKind",
     "Blob",
+    "Department",
     "EmailAddress",
     "ImportSource",
     "ImportedBadge",
@@ -26,7 +36,9 @@ __all__ = [
     "MailStatus",
     "OutboxMail",
     "RenderedImage",
+    "StaffRole",
     "Token",
     "TokenPurpose",
     "User",
+    "staff_department",
 ]

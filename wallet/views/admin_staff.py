@@ -23,6 +23,7 @@ from wallet.forms.staff import (
 )
 from wallet.i18n import pick
 from wallet.services import issuing, staff
+from wallet.services.accounts import AccountExistsError
 from wallet.services.errors import ValidationError
 from wallet.views.common import app_settings, signed_in_user
 from wallet.views.staff_access import office_blueprint
@@ -73,7 +74,7 @@ def invite_staff() -> Page:
                 base_url=app_settings().base_url,
                 actor=signed_in_user(),
             )
-        except ValidationError as error:
+        except (ValidationError, AccountExistsError) as error:
             show_error(form, error)
         else:
             session.commit()

@@ -39,6 +39,12 @@ GET_PAGES = [
     "/admin/dashboard",
     "/admin/audit",
     "/admin/audit.csv",
+    "/admin/staff",
+    "/admin/staff/new",
+    "/admin/staff/{staff}",
+    "/admin/departments",
+    "/admin/departments/new",
+    "/admin/departments/{department}/edit",
 ]
 POST_PAGES = [
     "/admin/issuer",
@@ -48,12 +54,25 @@ POST_PAGES = [
     "/admin/badges/{badge}/confirm",
     "/admin/awards/{award}/resend",
     "/admin/awards/{award}/revoke",
+    "/admin/staff/new",
+    "/admin/staff/{staff}",
+    "/admin/staff/{staff}/deactivate",
+    "/admin/staff/{staff}/reactivate",
+    "/admin/departments/new",
+    "/admin/departments/{department}/edit",
 ]
 
 
 def _urls(urls: list[str]) -> list[str]:
     award = AwardFactory()
-    return [u.format(badge=award.badge_class_id, award=award.id) for u in urls]
+    department = award.badge_class.department
+    staff = UserFactory(department_staff=True, departments=[department])
+    return [
+        u.format(
+            badge=award.badge_class_id, award=award.id, staff=staff.id, department=department.id
+        )
+        for u in urls
+    ]
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client: FlaskClient) -> None:

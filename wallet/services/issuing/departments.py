@@ -129,7 +129,8 @@ def find_departments(session: Session, references: Iterable[str]) -> list[Depart
         text = reference.strip()
         query = select(Department)
         if text.isascii() and text.isdigit():
-            query = query.where(Department.id == min(int(text), ID_MAX + 1))
+            # beyond the id column (PostgreSQL's integer) no department can have it
+            query = query.where(Department.id == (int(text) if int(text) <= ID_MAX else 0))
         else:
             query = query.where(
                 (Department.name == text) | (func.lower(Department.name_en) == text.lower())

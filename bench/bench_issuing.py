@@ -46,9 +46,9 @@ def run(database_url: str, count: int) -> tuple[float, float, int]:
     from wallet import create_app
     from wallet import extensions as ext
     from wallet.db import Base
-    from wallet.models import Award, OutboxMail, Token
+    from wallet.models import Award, OutboxMail, StaffRole, Token
     from wallet.services import issuing
-    from wallet.services.staff import create_staff_user
+    from wallet.services.staff import StaffAccess, create_staff_user
 
     instance = Path(tempfile.mkdtemp(prefix="bench-issuing-"))
     settings = make_settings(
@@ -66,13 +66,17 @@ def run(database_url: str, count: int) -> tuple[float, float, int]:
             issuing.IssuerDetails("静岡大学", "Shizuoka University", "https://x.jp/", "o@x.jp"),
             max_image_bytes=settings.max_image_bytes,
         )
+        department = issuing.create_department(session, "工学部", "Faculty of Engineering")
         badge = issuing.create_badge_class(
             session,
             issuing.BadgeClassDetails(name="ベンチマーク", description="d", criteria_text="c"),
+            department_id=department.id,
             image=png_bytes(200),
             max_image_bytes=settings.max_image_bytes,
         )
-        create_staff_user(session, "office@x.jp", "事務", PASSWORD)
+        create_staff_user(
+            session, "office@x.jp", "事務", PASSWORD, access=StaffAccess(StaffRole.ADMIN)
+        )
         badge_id = badge.id
         session.commit()
         ext.db.session.remove()

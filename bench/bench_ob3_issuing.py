@@ -60,6 +60,7 @@ def run(database_url: str, count: int) -> tuple[float, float]:
                 issuing.IssuerDetails("静岡大学", "Shizuoka University", "https://x.jp/", "o@x.jp"),
                 max_image_bytes=settings.max_image_bytes,
             )
+            department = issuing.create_department(session, "工学部", "Faculty of Engineering")
             badge = issuing.create_badge_class(
                 session,
                 issuing.BadgeClassDetails(
@@ -69,6 +70,7 @@ def run(database_url: str, count: int) -> tuple[float, float]:
                     criteria_text="全学共通科目「データサイエンス入門」および「AIと社会」を修得すること。",
                     kind=BadgeKind.HOSTED,
                 ),
+                department_id=department.id,
                 image=png_bytes(200),
                 max_image_bytes=settings.max_image_bytes,
             )

@@ -58,9 +58,11 @@ def run(database_url: str, count: int) -> float:
                 issuing.IssuerDetails("静岡大学", "Shizuoka University", "https://x.jp/", "o@x.jp"),
                 max_image_bytes=settings.max_image_bytes,
             )
+            department = issuing.create_department(session, "工学部", "Faculty of Engineering")
             badge = issuing.create_badge_class(
                 session,
                 issuing.BadgeClassDetails(name="ベンチマーク", description="d", criteria_text="c"),
+                department_id=department.id,
                 image=png_bytes(200),
                 max_image_bytes=settings.max_image_bytes,
             )

@@ -18,9 +18,11 @@ from wallet.models import (
     BadgeClass,
     BadgeKind,
     Blob,
+    Department,
     EmailAddress,
     ImportedBadge,
     Issuer,
+    StaffRole,
     User,
 )
 from wallet.security import hash_password
@@ -62,8 +64,15 @@ class UserFactory(Base):
     terms_accepted_at = factory.LazyFunction(lambda: datetime.now(UTC))
 
     class Params:
+        # a university administrator: every department
         staff = factory.Trait(
-            is_staff=True, email=factory.Sequence(lambda n: f"office{n}@shizuoka.ac.jp")
+            staff_role=StaffRole.ADMIN,
+            email=factory.Sequence(lambda n: f"office{n}@shizuoka.ac.jp"),
+        )
+        # department staff: pass ``departments=[...]``
+        department_staff = factory.Trait(
+            staff_role=StaffRole.DEPARTMENT,
+            email=factory.Sequence(lambda n: f"dept{n}@shizuoka.ac.jp"),
         )
         inactive = factory.Trait(activated_at=None)
 
@@ -71,6 +80,12 @@ class UserFactory(Base):
     def verified_email(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.emails.append(EmailAddress(email=obj.email, verified_at=datetime.now(UTC)))
+            ext.db.session.flush()
+
+    @factory.post_generation
+    def departments(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted:
+            obj.departments = list(extracted)
             ext.db.session.flush()
 
 
@@ -95,12 +110,24 @@ class IssuerFactory(Base):
     email = "openbadge@shizuoka.ac.jp"
 
 
+class DepartmentFactory(Base):
+    class Meta:
+        model = Department
+
+    issuer = factory.SubFactory(IssuerFactory)
+    name = factory.Sequence(lambda n: f"工学部{n}")
+    name_en = factory.Sequence(lambda n: f"Faculty of Engineering {n}")
+
+
 class BadgeClassFactory(Base):
+    """A badge class in a new department of its issuer, or in ``department=``."""
+
     class Meta:
         model = BadgeClass
 
     public_id = factory.LazyFunction(lambda: secrets.token_hex(8))
     issuer = factory.SubFactory(IssuerFactory)
+    department = factory.SubFactory(DepartmentFactory, issuer=factory.SelfAttribute("..issuer"))
     name = factory.Sequence(lambda n: f"データサイエンス特別教育プログラム {n}")
     name_en = factory.Sequence(lambda n: f"Data Science Special Programme {n}")
     description = "所定の科目を修了し、データサイエンスの基礎を身につけたことを証明します。"
@@ -112,6 +139,11 @@ class BadgeClassFactory(Base):
 
     class Params:
         anchored = factory.Trait(kind=BadgeKind.ANCHORED)
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
+        # a department given alone brings its issuer (the one made meanwhile goes unused)
+        return {**kwargs, "issuer": kwargs["department"].issuer}
 
 
 class AwardFactory(Base):

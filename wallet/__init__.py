@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from wallet.views import (
         admin,
         admin_reports,
+        admin_staff,
         auth,
         badge_tools,
         claim,
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         ob3,
         admin,
         admin_reports,
+        admin_staff,
     )
     for module in modules:
         app.register_blueprint(module.bp)

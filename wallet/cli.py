@@ -13,18 +13,20 @@ from wallet import urls
 from wallet.config import Settings
 from wallet.db import utcnow
 from wallet.extensions import db
+from wallet.models import StaffRole
 from wallet.openbadges.signednote import Signer
-from wallet.services import outbox, reminders
+from wallet.services import audit, issuing, outbox, reminders
 from wallet.services.anchoring import chains
 from wallet.services.anchoring import run as anchoring_run
 from wallet.services.anchoring.check import check_log
 from wallet.services.demo import load_demo_data
 from wallet.services.errors import ServiceError
 from wallet.services.ob3 import keys as ob3_keys
-from wallet.services.staff import create_staff_user
+from wallet.services.staff import ROLES, StaffAccess, create_staff_user
 
 # development only: `demo-data` refuses to run in production
 DEMO_STAFF_PASSWORD = "shizuoka-demo-2026"  # noqa: S105 (fixed on purpose, dev only)
+DEMO_DEPARTMENT_PASSWORD = "department-demo-2026"  # noqa: S105 (fixed on purpose, dev only)
 DEMO_STUDENT_PASSWORD = "hanako-demo-2026"  # noqa: S105 (fixed on purpose, dev only)
 
 
@@ -33,30 +35,88 @@ def _settings() -> Settings:
     return settings
 
 
+# What the command says when the service refuses (the web forms have their own words).
+STAFF_ERRORS = {
+    "invalid": "{email!r} is not an email address",
+    "account_exists": "an account with the address {email!r} already exists",
+    "name_invalid": "--name needs visible characters",
+    "text_control": "--name contains a hidden control character ({char})",
+    "text_invisible": "--name needs visible characters",
+    "text_too_long": "--name is too long (at most {max_len} characters)",
+    "password_short": "the password is too short",
+    "password_long": "the password is too long",
+    "password_email": "the password must not contain the email address",
+    "password_common": "the password is too common; choose another",
+    "department_unknown": "no department {reference!r}; see `flask departments`",
+    "department_ambiguous": "{reference!r} names more than one department; give its id",
+    "admin_departments": "an administrator sees every department: leave out --department",
+    "departments_missing": "department staff need at least one --department (id or name)",
+}
+
+
+def _staff_error(error: ServiceError, email: str) -> click.ClickException:
+    template = STAFF_ERRORS.get(error.code, "cannot create the account ({code})")
+    return click.ClickException(template.format(email=email, code=error.code, **error.params))
+
+
 @click.command("create-staff")
 @click.argument("email")
 @click.option("--name", required=True, help="The name shown in the programme office.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    required=True,
+    help="admin: the university's administrator, sees everything. "
+    "department: department staff, see their departments' badges and awards only.",
+)
+@click.option(
+    "--department",
+    "departments",
+    multiple=True,
+    help="A department of department staff, by id or Japanese or English name (repeatable).",
+)
 @click.option(
     "--generate-password",
     is_flag=True,
     help="Generate a password and print it instead of asking for one.",
 )
 @with_appcontext
-def create_staff(email: str, name: str, generate_password: bool) -> None:
-    """Create an activated programme office (staff) account."""
-    if generate_password:
-        password = secrets.token_urlsafe(12)
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+def create_staff(
+    email: str, name: str, role: str, departments: tuple[str, ...], generate_password: bool
+) -> None:
+    """Create an activated programme office (staff) account; it goes in the audit log."""
     session = db.session()
-    try:
-        user = create_staff_user(session, email, name, password, is_audited=True)
+    try:  # before the password prompt: a mistyped department should not cost a password
+        found = issuing.find_departments(session, departments)
+        access = StaffAccess(role=role, department_ids=tuple(d.id for d in found))
+        if generate_password:
+            password = secrets.token_urlsafe(12)
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        user = create_staff_user(
+            session, email, name, password, access=access, actor=audit.COMMAND_LINE
+        )
     except ServiceError as error:
-        raise click.ClickException(f"cannot create the account: {error.code}") from error
+        raise _staff_error(error, email) from error
     session.commit()
-    click.echo(f"Staff account created: {user.email}")
+    where = ", ".join(d.name for d in user.departments)
+    role_text = "administrator" if role == StaffRole.ADMIN else f"department staff ({where})"
+    click.echo(f"Staff account created: {user.email}, {role_text}")
     if generate_password:
         click.echo(f"Password: {password}")
+
+
+@click.command("departments")
+@with_appcontext
+def list_departments() -> None:
+    """List the departments with their ids (for create-staff --department)."""
+    summaries = issuing.list_departments(db.session())
+    if not summaries:
+        click.echo("No departments yet: an administrator adds them at /admin/departments.")
+    for summary in summaries:
+        department = summary.department
+        english = f" / {department.name_en}" if department.name_en else ""
+        click.echo(f"{department.id}\t{department.name}{english}")
 
 
 @click.command("demo-data")
@@ -71,13 +131,17 @@ def demo_data() -> None:
         base_url=settings.base_url,
         claim_lifetime=timedelta(days=settings.claim_token_days),
         staff_password=DEMO_STAFF_PASSWORD,
+        department_staff_password=DEMO_DEPARTMENT_PASSWORD,
         student_password=DEMO_STUDENT_PASSWORD,
         timezone=settings.timezone,
     )
     db.session.commit()
     click.echo(f"Demo data ready: {result.awards_created} new awards (mail 1 queued).")
-    click.echo(f"  Programme office login: {result.staff_email}")
+    click.echo(f"  Programme office login: {result.staff_email} (administrator: everything)")
     click.echo(f"  Password:               {DEMO_STAFF_PASSWORD}")
+    for department in result.departments:
+        click.echo(f"  Department staff login: {department.staff_email} ({department.name} only)")
+        click.echo(f"  Password:               {DEMO_DEPARTMENT_PASSWORD}")
     click.echo(f"  Student login:          {result.student_email}")
     click.echo(f"  Password:               {DEMO_STUDENT_PASSWORD}")
     click.echo(f"  Her public badge:       {result.share_url}")
@@ -109,7 +173,9 @@ def outbox_group() -> None:
 def retry_failed_mail(mail_ids: tuple[int, ...]) -> None:
     """Put failed mails back in the queue: all of them, or those named with --id."""
     session = db.session()
-    count = outbox.requeue_failed_mail(session, utcnow(), mail_ids or None)
+    count = outbox.requeue_failed_mail(
+        session, utcnow(), mail_ids or None, actor=audit.COMMAND_LINE
+    )
     session.commit()
     click.echo(f"{count} failed mails queued again; the worker sends them within a minute.")
 
@@ -175,6 +241,7 @@ def new_credential_key() -> None:
 def init_app(app: Flask) -> None:
     """Register the wallet's commands on ``app.cli``."""
     app.cli.add_command(create_staff)
+    app.cli.add_command(list_departments)
     app.cli.add_command(demo_data)
     app.cli.add_command(reminders_group)
     app.cli.add_command(outbox_group)

@@ -45,6 +45,11 @@ def account(base_url: str) -> str:
     return _join(base_url, "account")
 
 
+def office(base_url: str) -> str:
+    """The programme office's start page (``/admin/``), named in a staff invitation."""
+    return _join(base_url, "admin", "")
+
+
 def wallet_badge(base_url: str, award_id: int) -> str:
     """The badge in its owner's wallet: ``/wallet/badges/<id>``."""
     return _join(base_url, "wallet", "badges", award_id)

@@ -135,7 +135,7 @@ def test_the_demo_runs_the_daily_anchoring_from_the_programme_office(
     assert runner.invoke(args=["demo-data"]).exit_code == 0
     pending = db_session.scalars(select(Award).where(Award.state == AwardState.PENDING)).all()
     assert len(pending) == 1
-    staff = db_session.scalars(select(User).where(User.is_staff.is_(True))).first()
+    staff = db_session.scalars(select(User).where(User.staff_role == "admin")).first()
     assert staff is not None
     response = post_form(
         client,

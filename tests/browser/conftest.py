@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -24,6 +25,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from tests.conftest import fresh_app
 from tests.factories import png_bytes
 from tests.smtp import SMTPServer, free_port
+from wallet.models import Department
 from wallet.services import issuing
 
 CHROMIUM = os.environ.get("WALLET_CHROMIUM", "/usr/bin/chromium")
@@ -113,6 +115,12 @@ def save_university(session: Session) -> None:
         ),
         max_image_bytes=512 * 1024,
     )
+
+
+def university_department(session: Session) -> Department:
+    """The university's first department, made (全学 / University-wide) if it has none."""
+    found = session.scalar(select(Department).order_by(Department.id).limit(1))
+    return found or issuing.create_department(session, "全学", "University-wide")
 
 
 def assert_fits_width(page: Page) -> None:

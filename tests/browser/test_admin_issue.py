@@ -1,4 +1,7 @@
-"""Staff issue a badge on a phone: create it, upload a list, fix it, issue; mail 1 arrives."""
+"""Staff issue a badge on a phone: create it, upload a list, fix it, issue; mail 1 arrives.
+
+The staff member is department staff (工学部): what a faculty's office does day to day.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ from sqlalchemy import select
 from tests.browser.conftest import LiveServer, assert_fits_width, save_university
 from tests.factories import PASSWORD, png_bytes
 from wallet.extensions import db
-from wallet.models import Award, Token
+from wallet.models import Award, StaffRole, Token
 from wallet.security import hash_token
-from wallet.services.staff import create_staff_user
+from wallet.services import issuing
+from wallet.services.staff import StaffAccess, create_staff_user
 
 STAFF = "office@shizuoka.ac.jp"
 SUBJECT = "オープンバッジ授与のお知らせ"
@@ -30,7 +34,10 @@ def _prepare(live_server: LiveServer) -> None:
     with live_server.app.app_context():
         session = db.session()
         save_university(session)
-        create_staff_user(session, STAFF, "事務 担当", PASSWORD)
+        engineering = issuing.create_department(session, "工学部", "Faculty of Engineering")
+        issuing.create_department(session, "教育学部", "Faculty of Education")
+        access = StaffAccess(StaffRole.DEPARTMENT, (engineering.id,))
+        create_staff_user(session, STAFF, "工学部 学務係", PASSWORD, access=access)
         session.commit()
 
 
@@ -46,6 +53,8 @@ def test_staff_issue_badges_from_a_phone(live_server: LiveServer, page: Page) ->
 
     page.goto(url + "/admin/badges/new")
     assert_fits_width(page)
+    options = page.get_by_label("学部・研究科等", exact=True).locator("option")
+    expect(options).to_have_text(["工学部"])  # their own department only
     page.get_by_label("バッジ名（日本語）").fill("データサイエンス特別教育プログラム")
     page.get_by_label("説明（日本語）").fill("所定の科目を修了したことを証明します。")
     page.get_by_label("取得基準", exact=True).fill("全科目の単位を修得すること。")

@@ -9,7 +9,12 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, assert_fits_width, save_university
+from tests.browser.conftest import (
+    LiveServer,
+    assert_fits_width,
+    save_university,
+    university_department,
+)
 from tests.factories import png_bytes
 from tests.smtp import Received
 from wallet import extensions as ext
@@ -65,6 +70,7 @@ def issue(live: LiveServer, email: str, name: str, kind: str, locale: str) -> st
     with live.app.app_context():
         session = ext.db.session()
         save_university(session)
+        department = university_department(session)
         badge = issuing.create_badge_class(
             session,
             issuing.BadgeClassDetails(
@@ -74,6 +80,7 @@ def issue(live: LiveServer, email: str, name: str, kind: str, locale: str) -> st
                 criteria_text="全科目の単位を修得すること。",
                 kind=kind,
             ),
+            department_id=department.id,
             image=png_bytes(),
             max_image_bytes=512 * 1024,
         )

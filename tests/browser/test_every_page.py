@@ -27,6 +27,7 @@ from tests.factories import (
     AwardFactory,
     BadgeClassFactory,
     BlobFactory,
+    DepartmentFactory,
     ImportedBadgeFactory,
     IssuerFactory,
     UserFactory,
@@ -68,6 +69,8 @@ class World:
 
     student_email: str
     staff_email: str
+    colleague_id: int  # a department staff member the administrator manages
+    department_id: int
     hosted_id: int
     anchored_id: int
     student_awards: dict[str, int]
@@ -100,8 +103,13 @@ def _seed(live: LiveServer) -> World:
             # graduation prompt, which is checked on a phone like the rest of the page
             mail_domains=["shizuoka.ac.jp"],
         )
-        hosted = BadgeClassFactory(
+        department = DepartmentFactory(
             issuer=issuer,
+            name="全学教育基盤機構 数理・データサイエンス教育センター 応用基礎プログラム部門",
+            name_en="Centre for Mathematical and Data Science Education, Applied Foundations",
+        )
+        hosted = BadgeClassFactory(
+            department=department,
             name=LONG_JA,
             name_en=LONG_EN,
             description=LONG_DESCRIPTION,
@@ -112,7 +120,7 @@ def _seed(live: LiveServer) -> World:
             tags=["data-science", "artificial-intelligence", "応用基礎レベル"],
         )
         anchored = BadgeClassFactory(
-            issuer=issuer,
+            department=department,
             anchored=True,
             name="ブロックチェーン型" + LONG_JA,
             name_en="Blockchain-type " + LONG_EN,
@@ -121,6 +129,12 @@ def _seed(live: LiveServer) -> World:
         second = "hanako.second.address@alumni.shizuoka.ac.jp"
         student.emails.append(EmailAddress(email=second, verified_at=now))
         staff = UserFactory(staff=True, name="教務課 オープンバッジ担当")
+        colleague = UserFactory(
+            department_staff=True,
+            departments=[department, DepartmentFactory(issuer=issuer)],
+            email="data-science-centre.office.applied-foundations@inf.shizuoka.ac.jp",
+            name="数理・データサイエンス教育センター 事務担当 静岡 一郎",
+        )
         waiting = UserFactory(inactive=True, email="waiting@shizuoka.ac.jp")
         student.profile_id = "hanakoProfile"
         student.is_profile_public = True
@@ -237,6 +251,8 @@ def _seed(live: LiveServer) -> World:
         world = World(
             student_email=LONG_EMAIL,
             staff_email=staff.email,
+            colleague_id=colleague.id,
+            department_id=department.id,
             hosted_id=hosted.id,
             anchored_id=anchored.id,
             student_awards=awards,
@@ -352,6 +368,24 @@ MAIL_CONTEXTS: dict[str, dict[str, object]] = {
         "address": LONG_EMAIL,
         "badges": [{"badge_name": LONG_JA, "badge_name_en": LONG_EN}],
         "account_url": "http://127.0.0.1/account",
+    },
+    "staff_invitation": {
+        "recipient_name": "工学部 学務係 オープンバッジ担当 静岡 花子",
+        "email": LONG_EMAIL,
+        "inviter_name": "教務課 オープンバッジ担当",
+        "issuer_name": "国立大学法人静岡大学 全学教育基盤機構",
+        "issuer_name_en": "Centre for Mathematical and Data Science Education",
+        "role": "department",
+        "departments": [
+            {"name": "工学部", "name_en": "Faculty of Engineering"},
+            {
+                "name": "総合科学技術研究科",
+                "name_en": "Graduate School of Integrated Science and Technology",
+            },
+        ],
+        "set_password_url": "http://127.0.0.1/password/reset/" + "G" * 43,
+        "office_url": "http://127.0.0.1/admin/",
+        "days": 7,
     },
     "login_throttled": {
         "recipient_name": "静岡 花子（しずおか はなこ）",
@@ -569,6 +603,20 @@ VISITS: list[Visit] = [
         _goto(lambda w: "/admin/dashboard?period=week"),
     ),
     Visit("admin.list_failed_mail", "failed mail", _goto(lambda w: "/admin/mail/failed")),
+    Visit("admin_staff.list_staff", "staff", _goto(lambda w: "/admin/staff")),
+    Visit("admin_staff.invite_staff", "invite staff", _goto(lambda w: "/admin/staff/new")),
+    Visit(
+        "admin_staff.edit_staff", "staff member", _goto(lambda w: f"/admin/staff/{w.colleague_id}")
+    ),
+    Visit("admin_staff.list_departments", "departments", _goto(lambda w: "/admin/departments")),
+    Visit(
+        "admin_staff.new_department", "new department", _goto(lambda w: "/admin/departments/new")
+    ),
+    Visit(
+        "admin_staff.edit_department",
+        "rename department",
+        _goto(lambda w: f"/admin/departments/{w.department_id}/edit"),
+    ),
     Visit("admin_reports.show_audit_log", "audit log", _goto(lambda w: "/admin/audit")),
     Visit(
         "admin_reports.show_audit_log", "audit log: page 2", _goto(lambda w: "/admin/audit?page=2")

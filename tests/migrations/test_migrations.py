@@ -130,3 +130,59 @@ def test_the_ledger_refuses_updates_and_deletes_on_postgresql(empty_app: Flask) 
             conn.exec_driver_sql(statement)
     with ext.db.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT note FROM ledger_checkpoint").scalar() == "note"
+
+
+def test_departments_arrive_with_a_default_department_and_staff_become_administrators(
+    empty_app: Flask,
+) -> None:
+    """Before departments every staff account saw everything and badge classes had no
+    department: after the upgrade each issuer has one (全学), holding its classes, and
+    every staff account is an administrator; students stay students."""
+    upgrade(revision="7b1e5c2d9a40")
+    with ext.db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            'INSERT INTO "user" (email, name, password_hash, is_staff, locale, created_at,'
+            " is_profile_public) VALUES"
+            " ('office@example.ac.jp', 'O', 'x', true, 'ja', CURRENT_TIMESTAMP, false),"
+            " ('student@example.ac.jp', 'S', 'x', false, 'ja', CURRENT_TIMESTAMP, false)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO blob (sha256, data, content_type, created_at)"
+            " VALUES ('ab', 'x', 'image/png', CURRENT_TIMESTAMP)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO issuer (public_id, name, name_en, url, email, description,"
+            " linkedin_organization_id, mail_domains, created_at) VALUES"
+            " ('u1', 'U', '', 'https://u.example', 'o@u.example', '', '', '[]', CURRENT_TIMESTAMP),"
+            " ('u2', 'U', '', 'https://u.example', 'o@u.example', '', '', '[]', CURRENT_TIMESTAMP)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO badge_class (public_id, issuer_id, name, name_en, description,"
+            " description_en, criteria_text, criteria_url, image_sha256, kind, tags, created_at)"
+            " SELECT 'b' || id, id, 'B', '', 'd', '', 'c', '', 'ab', 'hosted', '[]',"
+            " CURRENT_TIMESTAMP FROM issuer"
+        )
+    upgrade()
+    with ext.db.engine.connect() as conn:
+        departments = conn.exec_driver_sql(
+            "SELECT issuer_id, name, name_en FROM department ORDER BY issuer_id"
+        ).all()
+        classes = conn.exec_driver_sql(
+            "SELECT badge_class.issuer_id, department.issuer_id FROM badge_class"
+            " JOIN department ON department.id = badge_class.department_id"
+        ).all()
+        roles = dict(conn.exec_driver_sql('SELECT email, staff_role FROM "user"').all())
+    assert [(name, name_en) for _issuer, name, name_en in departments] == [
+        ("全学", "University-wide"),
+        ("全学", "University-wide"),
+    ]
+    assert len(classes) == 2
+    assert all(badge_issuer == department_issuer for badge_issuer, department_issuer in classes)
+    assert roles == {"office@example.ac.jp": "admin", "student@example.ac.jp": None}
+    downgrade(revision="7b1e5c2d9a40")
+    with ext.db.engine.connect() as conn:
+        staff = dict(conn.exec_driver_sql('SELECT email, is_staff FROM "user"').all())
+    assert {email: bool(flag) for email, flag in staff.items()} == {
+        "office@example.ac.jp": True,
+        "student@example.ac.jp": False,
+    }

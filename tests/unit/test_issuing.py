@@ -197,15 +197,31 @@ def test_acceptable_images_keep_their_sniffed_type() -> None:
 
 def test_create_staff_prints_a_generated_password(app: Flask, db_session: Session) -> None:
     result = app.test_cli_runner().invoke(
-        args=["create-staff", "Office@Shizuoka.ac.jp", "--name", "教務課", "--generate-password"]
+        args=[
+            "create-staff",
+            "Office@Shizuoka.ac.jp",
+            "--name",
+            "教務課",
+            "--role",
+            "admin",
+            "--generate-password",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "Password: " in result.output
     user = db_session.scalars(select(User).where(User.email == "office@shizuoka.ac.jp")).one()
-    assert user.is_staff
+    assert user.is_admin
     assert user.is_activated
     again = app.test_cli_runner().invoke(
-        args=["create-staff", "office@shizuoka.ac.jp", "--name", "x", "--generate-password"]
+        args=[
+            "create-staff",
+            "office@shizuoka.ac.jp",
+            "--name",
+            "x",
+            "--role",
+            "admin",
+            "--generate-password",
+        ]
     )
     assert again.exit_code != 0
 

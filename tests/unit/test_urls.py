@@ -21,6 +21,7 @@ CASES: list[tuple[Callable[..., str], tuple[Any, ...], str, dict[str, Any]]] = [
     (urls.verify_added_email, (TOKEN,), "auth.verify_email", {"token": TOKEN}),
     (urls.undo_added_email, (TOKEN,), "claim.undo_add_email", {"token": TOKEN}),
     (urls.account, (), "auth.account", {}),
+    (urls.office, (), "admin.index", {}),
     (urls.wallet_badge, (42,), "wallet.show_badge", {"award_id": 42}),
     (urls.share_linkedin, ("Ab3_x-9Z",), "badge_tools.add_to_linkedin", {"share_id": "Ab3_x-9Z"}),
     (urls.issuer, ("iss1",), "public.issuer_document", {"public_id": "iss1"}),

@@ -11,10 +11,16 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tests.factories import AwardFactory, BadgeClassFactory, UserFactory, png_bytes
+from tests.factories import (
+    AwardFactory,
+    BadgeClassFactory,
+    IssuerFactory,
+    UserFactory,
+    png_bytes,
+)
 from tests.helpers import csrf_token, post_form
 from tests.svg_support import CORPUS, corpus
-from tests.web.admin_helpers import log_in, staff_client, upload
+from tests.web.admin_helpers import first_department, log_in, staff_client, upload
 from wallet.models import BadgeClass, Blob, Issuer
 from wallet.services.svg import sanitise_svg
 
@@ -33,6 +39,12 @@ GET_PAGES = [
     "/admin/dashboard",
     "/admin/audit",
     "/admin/audit.csv",
+    "/admin/staff",
+    "/admin/staff/new",
+    "/admin/staff/{staff}",
+    "/admin/departments",
+    "/admin/departments/new",
+    "/admin/departments/{department}/edit",
 ]
 POST_PAGES = [
     "/admin/issuer",
@@ -42,12 +54,25 @@ POST_PAGES = [
     "/admin/badges/{badge}/confirm",
     "/admin/awards/{award}/resend",
     "/admin/awards/{award}/revoke",
+    "/admin/staff/new",
+    "/admin/staff/{staff}",
+    "/admin/staff/{staff}/deactivate",
+    "/admin/staff/{staff}/reactivate",
+    "/admin/departments/new",
+    "/admin/departments/{department}/edit",
 ]
 
 
 def _urls(urls: list[str]) -> list[str]:
     award = AwardFactory()
-    return [u.format(badge=award.badge_class_id, award=award.id) for u in urls]
+    department = award.badge_class.department
+    staff = UserFactory(department_staff=True, departments=[department])
+    return [
+        u.format(
+            badge=award.badge_class_id, award=award.id, staff=staff.id, department=department.id
+        )
+        for u in urls
+    ]
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client: FlaskClient) -> None:
@@ -149,6 +174,8 @@ def _badge_form(**changes: object) -> dict[str, object]:
         "tags": "データサイエンス、AI, statistics",
         "image": upload("badge.png", png_bytes(200)),
     }
+    if "department_id" not in changes:
+        form["department_id"] = str(first_department().id)
     form.update(changes)
     return form
 
@@ -169,13 +196,20 @@ def test_staff_create_a_badge_class(client: FlaskClient, db_session: Session) ->
     assert f"/ob/images/{badge.image_sha256}" in page
 
 
-def test_a_badge_class_needs_an_issuer_profile(client: FlaskClient, db_session: Session) -> None:
+def test_a_badge_class_needs_a_department(client: FlaskClient, db_session: Session) -> None:
     log_in(client, UserFactory(staff=True))
+    IssuerFactory()
     response = post_form(
-        client, "/admin/badges/new", _badge_form(), content_type="multipart/form-data"
+        client,
+        "/admin/badges/new",
+        _badge_form(department_id="1"),
+        content_type="multipart/form-data",
     )
     assert response.status_code == 400
-    assert "発行者プロフィール" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "学部・研究科等を作成してください" in page
+    assert "/admin/departments/new" in page
+    assert db_session.scalar(select(func.count()).select_from(BadgeClass)) == 0
 
 
 SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
@@ -286,7 +320,11 @@ def test_a_new_svg_image_on_edit_is_stored_sanitised(
     response = post_form(
         client,
         f"/admin/badges/{badge.id}/edit",
-        _badge_form(kind=badge.kind, image=upload("badge.svg", original)),
+        _badge_form(
+            kind=badge.kind,
+            department_id=badge.department_id,
+            image=upload("badge.svg", original),
+        ),
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
@@ -366,7 +404,12 @@ def test_a_badge_class_is_edited_and_keeps_its_image(
     response = post_form(
         client,
         f"/admin/badges/{badge.id}/edit",
-        _badge_form(name="新しい名前", kind="hosted", image=upload("", b"")),
+        _badge_form(
+            name="新しい名前",
+            kind="hosted",
+            department_id=badge.department_id,
+            image=upload("", b""),
+        ),
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
@@ -381,7 +424,11 @@ def test_the_kind_is_fixed_once_awarded(client: FlaskClient, db_session: Session
     response = post_form(
         client,
         f"/admin/badges/{award.badge_class_id}/edit",
-        _badge_form(kind="anchored", image=upload("", b"")),
+        _badge_form(
+            kind="anchored",
+            department_id=award.badge_class.department_id,
+            image=upload("", b""),
+        ),
         content_type="multipart/form-data",
     )
     assert response.status_code == 400

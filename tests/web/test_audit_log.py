@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import AwardFactory, BadgeClassFactory, png_bytes
 from tests.helpers import post_form
-from tests.web.admin_helpers import sealed_value, staff_client, upload
+from tests.web.admin_helpers import first_department, sealed_value, staff_client, upload
 from wallet.models import AuditEntry, MailStatus, OutboxMail, User
 from wallet.services import audit
 from wallet.services.outbox import queue_mail
@@ -56,6 +56,8 @@ def _badge_form(**changes: object) -> dict[str, object]:
         "tags": "",
         "image": upload("badge.png", png_bytes(200)),
     }
+    if "department_id" not in changes:
+        form["department_id"] = str(first_department().id)
     form.update(changes)
     return form
 
@@ -92,7 +94,7 @@ def test_creating_and_editing_a_badge(client: FlaskClient, db_session: Session) 
     response = post_form(
         client,
         f"/admin/badges/{created.target_id}/edit",
-        _badge_form(name="統計学", image=upload("none.png", b"")),
+        _badge_form(name="統計学", image=upload("none.png", b"")),  # same department
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
@@ -165,14 +167,27 @@ def test_queuing_failed_mail_again(client: FlaskClient, db_session: Session) -> 
 
 def test_the_create_staff_command(app: Flask, db_session: Session) -> None:
     result = app.test_cli_runner().invoke(
-        args=["create-staff", "office@shizuoka.ac.jp", "--name", "教務課", "--generate-password"]
+        args=[
+            "create-staff",
+            "office@shizuoka.ac.jp",
+            "--name",
+            "教務課",
+            "--role",
+            "admin",
+            "--generate-password",
+        ]
     )
     assert result.exit_code == 0, result.output
     entry = _only(db_session, "staff.create")
     user = db_session.scalars(select(User).where(User.email == "office@shizuoka.ac.jp")).one()
     assert (entry.actor_id, entry.actor_email) == (None, "")
     assert (entry.target_type, entry.target_id) == ("user", user.id)
-    assert entry.details == {"email": "office@shizuoka.ac.jp", "name": "教務課"}
+    assert entry.details == {
+        "email": "office@shizuoka.ac.jp",
+        "name": "教務課",
+        "role": "admin",
+        "departments": [],
+    }
     assert "password" not in str(entry.details).lower()
 
 

@@ -308,6 +308,18 @@ MAILS: dict[str, dict[str, object]] = {
         "client_address": "203.0.113.7",
         "reset_url": "http://wallet.test/password/reset",
     },
+    "staff_invitation": {
+        "recipient_name": hostile("氏名"),
+        "email": "kogaku@shizuoka.ac.jp",
+        "inviter_name": hostile("氏名"),
+        "issuer_name": hostile("大学"),
+        "issuer_name_en": hostile("University "),
+        "role": "department",
+        "departments": [{"name": hostile("名前"), "name_en": hostile("Name ")}],
+        "set_password_url": "http://wallet.test/password/reset/t",
+        "office_url": "http://wallet.test/admin/",
+        "days": 7,
+    },
 }
 EXPECTED = {
     "ja": [hostile("氏名"), hostile("名前"), hostile("大学")],

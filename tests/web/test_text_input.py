@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tests.accounts_support import make_claim, register
 from tests.factories import AwardFactory, BadgeClassFactory, UserFactory, png_bytes
 from tests.helpers import post_form
-from tests.web.admin_helpers import log_in, staff_client, upload
+from tests.web.admin_helpers import first_department, log_in, staff_client, upload
 from wallet.models import Award, BadgeClass, Issuer, User
 
 BIDI = "データ\u202eサイエンス"
@@ -95,7 +95,12 @@ def test_badge_texts_refuse_hidden_characters(
     response = post_form(
         client,
         "/admin/badges/new",
-        {**BADGE, field: value, "image": upload("badge.png", png_bytes(200))},
+        {
+            **BADGE,
+            "department_id": first_department().id,
+            field: value,
+            "image": upload("badge.png", png_bytes(200)),
+        },
         content_type="multipart/form-data",
     )
     _refused(response.text, response.status_code, value, message)
@@ -111,6 +116,7 @@ def test_badge_texts_are_kept_as_typed_apart_from_nfc_and_line_ends(
         "/admin/badges/new",
         {
             **BADGE,
+            "department_id": first_department().id,
             "name": "データ　サイエンス Ⅱ",
             "description": "一行目\r\n二行目 🧑\u200d💻",
             "tags": "Jose\u0301",
@@ -130,7 +136,11 @@ def test_an_edited_badge_refuses_hidden_characters_and_keeps_its_texts(
 ) -> None:
     client, _staff, _issuer = staff_client(client)
     badge = BadgeClassFactory(name="データサイエンス入門")
-    response = post_form(client, f"/admin/badges/{badge.id}/edit", {**BADGE, "name": BIDI})
+    response = post_form(
+        client,
+        f"/admin/badges/{badge.id}/edit",
+        {**BADGE, "department_id": badge.department_id, "name": BIDI},
+    )
     _refused(response.text, response.status_code, BIDI, BIDI_MESSAGE)
     db_session.refresh(badge)
     assert badge.name == "データサイエンス入門"

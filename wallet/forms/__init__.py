@@ -9,15 +9,18 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, FileField, HiddenField, RadioField
+from wtforms import BooleanField, FileField, HiddenField, RadioField, SelectMultipleField
 
 from wallet.services.errors import ServiceError
 
 MessageFor = Callable[[ServiceError], str]
-# A browser leaves out an unticked box and a radio group with nothing chosen; hidden
-# fields carry the page's own values (next, sealed, the CSRF token), which have checks
-# of their own.
-_MAY_BE_LEFT_OUT = (BooleanField, RadioField, HiddenField)
+# A browser leaves out an unticked box, a radio group with nothing chosen and a list of
+# checkboxes with none ticked; hidden fields carry the page's own values (next, sealed,
+# the CSRF token), which have checks of their own.
+_MAY_BE_LEFT_OUT = (BooleanField, RadioField, HiddenField, SelectMultipleField)
+# nothing sent is a choice of its own: no radio button chosen (the default stands), no
+# checkbox ticked (an empty list)
+_NOTHING_CHOSEN = (RadioField, SelectMultipleField)
 
 # ``wallet.services.text`` refusals, in the same words in every area
 TEXT_MESSAGES = {
@@ -79,7 +82,7 @@ class WalletForm(FlaskForm):
                 self._refused[field.name] = _NUL
             elif not texts and not isinstance(field, _MAY_BE_LEFT_OUT):
                 self._refused[field.name] = _MISSING
-            if texts or not isinstance(field, RadioField):  # no choice: the default stands
+            if texts or not isinstance(field, _NOTHING_CHOSEN):
                 data.setlist(field.name, texts or [""])
         return data
 

@@ -49,6 +49,10 @@ MESSAGES = {
     "account_exists": _l(
         "An account for this email address already exists. Please log in instead."
     ),
+    "account_deactivated": _l(
+        "This account has been turned off. If you still need it, ask the "
+        "programme office's administrator to turn it on again."
+    ),
     "token_invalid": _l("This link is not valid any more. It may have expired or been used."),
     "award_revoked": _l("The issuer has withdrawn this badge, so it can no longer be accepted."),
     "award_decided": _l("You have already accepted or declined this badge."),

@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    DateField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -34,7 +33,6 @@ from wallet.services.issuing import (
     MAX_EMAIL,
     MAX_ISSUER_DESCRIPTION,
     MAX_NAME,
-    MAX_QUERY,
     MAX_REASON,
     MAX_TEXT,
     MAX_URL,
@@ -130,6 +128,10 @@ MESSAGES: dict[str, Any] = {
     "dates_reversed": _l("The end date is before the start date."),
     "bad_cursor": _l("This page link is damaged. Search again from the first page of results."),
     "bad_period": _l("Choose months or weeks."),
+    # departments
+    "bad_department": _l("Choose one of the departments in the list."),
+    "department_name_missing": _l("Enter the department's name in Japanese."),
+    "department_exists": _l("Another department is already called “%(name)s”."),
     "invalid": _l("Please check this value."),
     **forms.TEXT_MESSAGES,
 }
@@ -231,6 +233,14 @@ class IssuerForm(WalletForm):
 
 
 class BadgeClassForm(WalletForm):
+    """The badge class form; the view puts the departments in ``department_id.choices``."""
+
+    department_id = SelectField(
+        _l("Department"),
+        coerce=int,
+        choices=[],
+        description=_l("The faculty or school that awards this badge; its staff manage it."),
+    )
     name = StringField(
         _l("Badge name (Japanese)"), validators=[DataRequired(), Length(max=MAX_NAME)]
     )
@@ -307,60 +317,6 @@ class RevokeForm(WalletForm):
     )
 
 
-STATE_LABELS: dict[str, Any] = {
-    "offered": _l("Not yet claimed"),
-    "pending": _l("Accepted, waiting for the ledger"),
-    "issued": _l("Issued"),
-    "declined": _l("Declined"),
-    "revoked": _l("Revoked"),
-}
-AUDIT_ACTION_LABELS: dict[str, Any] = {
-    "award.issue": _l("Awarded a list"),
-    "award.resend": _l("Sent the notification again"),
-    "award.revoke": _l("Revoked an award"),
-    "badge_class.create": _l("Created a badge"),
-    "badge_class.edit": _l("Edited a badge"),
-    "issuer.edit": _l("Edited the issuer profile"),
-    "mail.requeue": _l("Queued failed mail again"),
-    "staff.create": _l("Created a staff account"),
-}
-_DATE = _l("Enter a date as YYYY-MM-DD.")
-
-
-class AwardSearchForm(WalletForm):
-    """The award search: a GET form, so a search is a link to share (no CSRF token,
-    since it changes nothing). Build it with ``formdata=request.args``; the view
-    puts the badge classes in ``badge_class.choices``."""
-
-    class Meta:
-        csrf = False
-
-    q = StringField(
-        _l("Name, address or student number"),
-        validators=[Optional(), Length(max=MAX_QUERY)],
-        description=_l("Any part of it, for example 花子, @example.ac.jp or 7031."),
-    )
-    badge_class = SelectField(_l("Badge"), choices=[], validate_choice=True, default="")
-    state = SelectField(
-        _l("State"),
-        choices=[SelectChoice("", _l("Any state"))]
-        + [SelectChoice(value, label) for value, label in STATE_LABELS.items()],
-        default="",
-    )
-    issued_from = DateField(
-        _l("Awarded from"), validators=[Optional()], invalid_value_message=_DATE
-    )
-    issued_to = DateField(_l("Awarded until"), validators=[Optional()], invalid_value_message=_DATE)
-    sort = SelectField(
-        _l("Order"),
-        choices=[
-            SelectChoice("newest", _l("Newest first")),
-            SelectChoice("oldest", _l("Oldest first")),
-        ],
-        default="newest",
-    )
-
-
 # What each outbox template is, for the failed-mail page (the template names are code).
 MAIL_KINDS = {
     "award_notice": _l("Award notice (mail 1)"),
@@ -373,6 +329,7 @@ MAIL_KINDS = {
     "address_removed": _l("Address removed notice"),
     "login_throttled": _l("Login failures notice"),
     "account_deleted": _l("Account deleted notice"),
+    "staff_invitation": _l("Staff invitation"),
 }
 
 

@@ -1,6 +1,6 @@
 """SQLAlchemy models. Plain SQLAlchemy 2.0: no Flask here."""
 
-from wallet.models.accounts import EmailAddress, Token, TokenPurpose, User
+from wallet.models.accounts import EmailAddress, StaffRole, Token, TokenPurpose, User
 from wallet.models.anchoring import (
     AnchorBatch,
     AnchoredCredential,
@@ -12,7 +12,16 @@ from wallet.models.anchoring import (
 from wallet.models.audit import AuditEntry
 from wallet.models.blobs import Blob, RenderedImage
 from wallet.models.importing import ImportedBadge, ImportSource
-from wallet.models.issuing import Award, AwardBatch, AwardState, BadgeClass, BadgeKind, Issuer
+from wallet.models.issuing import (
+    Award,
+    AwardBatch,
+    AwardState,
+    BadgeClass,
+    BadgeKind,
+    Department,
+    Issuer,
+    staff_department,
+)
 from wallet.models.ob3 import AwardCredential, CredentialKey
 from wallet.models.outbox import MailRequest, MailRequestKind, MailStatus, OutboxMail
 from wallet.models.sessions import LoginSession
@@ -30,6 +39,7 @@ __all__ = [
     "BatchStatus",
     "Blob",
     "CredentialKey",
+    "Department",
     "EmailAddress",
     "ImportSource",
     "ImportedBadge",
@@ -43,7 +53,9 @@ __all__ = [
     "MailStatus",
     "OutboxMail",
     "RenderedImage",
+    "StaffRole",
     "Token",
     "TokenPurpose",
     "User",
+    "staff_department",
 ]

@@ -10,11 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wallet.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from wallet.models.issuing import Award
+    from wallet.models.issuing import Award, Department
+
+
+class StaffRole(enum.StrEnum):
+    """What a programme-office account may reach under ``/admin`` (docs/issuing.md)."""
+
+    ADMIN = "admin"  # the university's administrators: everything
+    DEPARTMENT = "department"  # department staff: their departments' badges and awards
 
 
 class User(Base):
-    """A wallet account (student) or programme-office account (``is_staff``)."""
+    """A wallet account (student) or programme-office account (``staff_role`` set)."""
 
     __tablename__ = "user"
 
@@ -22,7 +29,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # None for students; department staff see their ``departments`` only
+    staff_role: Mapped[str | None] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(8), default="ja")
     terms_version: Mapped[str | None] = mapped_column(String(32))
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -33,16 +41,35 @@ class User(Base):
     is_profile_public: Mapped[bool] = mapped_column(Boolean, default=False)
     # "Later" on the wallet's graduation prompt: it stays away until the next term
     graduation_prompt_postponed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # an administrator turned the (staff) account off: it cannot log in any more
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     emails: Mapped[list[EmailAddress]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="EmailAddress.id"
     )
     awards: Mapped[list[Award]] = relationship(back_populates="user")
+    departments: Mapped[list[Department]] = relationship(
+        secondary="staff_department", back_populates="staff", order_by="Department.id"
+    )
 
     @property
     def is_activated(self) -> bool:
         return self.activated_at is not None
+
+    @property
+    def is_staff(self) -> bool:
+        """A programme-office account, of either role."""
+        return self.staff_role is not None
+
+    @property
+    def is_admin(self) -> bool:
+        """A university administrator: every department, and the office's settings."""
+        return self.staff_role == StaffRole.ADMIN
+
+    @property
+    def is_deactivated(self) -> bool:
+        return self.deactivated_at is not None
 
     # the protocol flask-login expects, without importing it here
     is_authenticated = True
@@ -50,7 +77,7 @@ class User(Base):
 
     @property
     def is_active(self) -> bool:
-        return self.is_activated
+        return self.is_activated and not self.is_deactivated
 
     def get_id(self) -> str:
         """Not what the cookie holds: logging in stores the key of a ``LoginSession``."""

@@ -4,7 +4,19 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DDL, JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wallet.db import Base, UTCDateTime, utcnow
@@ -34,6 +46,42 @@ class Issuer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     badge_classes: Mapped[list[BadgeClass]] = relationship(back_populates="issuer")
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="issuer", order_by="Department.id"
+    )
+
+
+# Which departments a department staff member works for (administrators need none).
+staff_department = Table(
+    "staff_department",
+    Base.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", ForeignKey("department.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_staff_department_department_id", "department_id"),
+)
+
+
+class Department(Base):
+    """A faculty, graduate school or centre of the issuer (学部・研究科等).
+
+    Every badge class belongs to one; department staff see the badge classes,
+    completers lists and awards of their departments only.
+    """
+
+    __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("issuer_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    issuer: Mapped[Issuer] = relationship(back_populates="departments")
+    badge_classes: Mapped[list[BadgeClass]] = relationship(back_populates="department")
+    staff: Mapped[list[User]] = relationship(
+        secondary=staff_department, back_populates="departments", order_by="User.id"
+    )
 
 
 class BadgeKind(enum.StrEnum):
@@ -49,6 +97,7 @@ class BadgeClass(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(40), unique=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text)
@@ -62,6 +111,7 @@ class BadgeClass(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     issuer: Mapped[Issuer] = relationship(back_populates="badge_classes")
+    department: Mapped[Department] = relationship(back_populates="badge_classes")
     awards: Mapped[list[Award]] = relationship(back_populates="badge_class")
 
     @property

@@ -45,6 +45,12 @@ class AccountInactiveError(ServiceError):
     code = "account_inactive"
 
 
+class AccountDeactivatedError(ServiceError):
+    """The password was right but an administrator has turned the (staff) account off."""
+
+    code = "account_deactivated"
+
+
 class AccountExistsError(ServiceError):
     code = "account_exists"
 
@@ -251,6 +257,8 @@ def log_in(session: Session, email: str, password: str) -> User:
         raise LoginFailedError()
     if not user.is_activated:
         raise AccountInactiveError()
+    if user.is_deactivated:
+        raise AccountDeactivatedError()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.flush()

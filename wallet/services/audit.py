@@ -3,6 +3,11 @@
 ``record`` adds one row in the caller's transaction, so the entry commits or
 rolls back with the action it describes. Rows are only ever added: nothing here
 (or anywhere) updates or deletes them, and on PostgreSQL a trigger refuses to.
+
+The actor is a signed-in staff member, or ``COMMAND_LINE`` for a ``flask``
+command run on the server (``create-staff``, ``outbox retry``): whoever has a
+shell there has no account to name, so the entry has no actor id or email and
+the page shows "(command line)".
 """
 
 from __future__ import annotations
@@ -24,12 +29,29 @@ ACTIONS = (
     "badge_class.create",
     "badge_class.edit",
     "issuer.edit",
+    "department.create",
+    "department.rename",
     "mail.requeue",
+    "staff.access",
     "staff.create",
+    "staff.deactivate",
+    "staff.invite",
+    "staff.reactivate",
 )
 # never copied into details, whatever a caller passes
 SECRET_KEYS = frozenset({"password", "password_hash", "token", "token_hash", "secret"})
 PER_PAGE = 50
+
+
+class CommandLine:
+    """The actor of a ``flask`` command (no account: someone with a shell on the server)."""
+
+    def __repr__(self) -> str:
+        return "COMMAND_LINE"
+
+
+COMMAND_LINE = CommandLine()
+Actor = User | CommandLine
 
 
 class Target(Protocol):
@@ -43,18 +65,20 @@ class Target(Protocol):
 
 def record(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     action: str,
     target: Target | None,
     details: dict[str, object] | None = None,
 ) -> AuditEntry:
-    """Add the entry for ``action`` by ``actor`` (None: the command line) on ``target``."""
+    """Add the entry for ``action`` by ``actor`` (a staff member, or ``COMMAND_LINE``)
+    on ``target``."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    staff = actor if isinstance(actor, User) else None
     entry = AuditEntry(
         created_at=utcnow(),
-        actor_id=actor.id if actor else None,
-        actor_email=actor.email if actor else "",
+        actor_id=staff.id if staff else None,
+        actor_email=staff.email if staff else "",
         action=action,
         target_type=target.__tablename__ if target is not None else "",
         target_id=target.id if target is not None else None,

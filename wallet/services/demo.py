@@ -1,5 +1,6 @@
-"""Demo data for development: an issuer, two badges, a staff login, three awards, and a
-student login whose hosted badge is accepted and public, so its share page and the
+"""Demo data for development: an issuer with two departments, a badge in each, an
+administrator's login and a department staff login per department, three awards, and
+a student login whose hosted badge is accepted and public, so its share page and the
 student's public profile can be opened at once.
 
 Idempotent: running it again finds what exists and adds nothing twice.
@@ -19,17 +20,22 @@ from sqlalchemy.orm import Session
 
 from wallet import urls
 from wallet.db import utcnow
-from wallet.models import Award, BadgeClass, BadgeKind, User
+from wallet.models import Award, BadgeClass, BadgeKind, Department, StaffRole, User
 from wallet.security import hash_password
 from wallet.services import badges, issuing, sharing
 from wallet.services.accounts import attach_email, find_user_by_email
 from wallet.services.claims import TERMS_VERSION
 from wallet.services.csv_import import CompleterRow
-from wallet.services.staff import create_staff_user
+from wallet.services.staff import StaffAccess, create_staff_user
 
 FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
 STAFF_EMAIL = "office@demo.shizuoka.ac.jp"
 STAFF_NAME = "プログラム担当 事務局"
+# (Japanese name, English name, its staff member's login and name); BADGES[i] is in the i-th
+DEPARTMENTS = [
+    ("工学部", "Faculty of Engineering", "kogaku@demo.shizuoka.ac.jp", "工学部 学務係"),
+    ("教育学部", "Faculty of Education", "kyoiku@demo.shizuoka.ac.jp", "教育学部 学務係"),
+]
 MAX_IMAGE = 2 * 1024 * 1024
 STUDENTS = [
     ("静岡 花子", "hanako@demo.shizuoka.ac.jp", "70310001", "ja"),
@@ -43,9 +49,17 @@ DEMO_STUDENT = STUDENTS[0]
 
 
 @dataclass(frozen=True)
+class DemoDepartment:
+    name: str
+    name_en: str
+    staff_email: str  # its department staff member's login
+
+
+@dataclass(frozen=True)
 class DemoData:
-    staff_email: str
+    staff_email: str  # the administrator's login
     staff_created: bool
+    departments: list[DemoDepartment]
     badge_ids: list[int]
     awards_created: int
     student_email: str
@@ -143,6 +157,7 @@ def load_demo_data(
     base_url: str,
     claim_lifetime: timedelta,
     staff_password: str,
+    department_staff_password: str,
     student_password: str,
     timezone: str = "Asia/Tokyo",
 ) -> DemoData:
@@ -162,23 +177,43 @@ def load_demo_data(
             logo=draw_logo(),
             max_image_bytes=MAX_IMAGE,
         )
+    departments = [_department(session, name, name_en) for name, name_en, *_ in DEPARTMENTS]
     badge_ids = []
-    for details, (title, subtitle, colour, accent) in zip(BADGES, _IMAGES, strict=True):
+    for details, department, (title, subtitle, colour, accent) in zip(
+        BADGES, departments, _IMAGES, strict=True
+    ):
         badge = session.scalar(select(BadgeClass).where(BadgeClass.name == details.name))
         if badge is None:
             badge = issuing.create_badge_class(
                 session,
                 details,
+                department_id=department.id,
                 image=draw_badge(title, subtitle, colour, accent),
                 max_image_bytes=MAX_IMAGE,
             )
+        badge.department_id = department.id  # a demo badge from before departments moves too
         badge_ids.append(badge.id)
     staff: User | None = find_user_by_email(session, STAFF_EMAIL)
     staff_created = staff is None
     if staff is None:
         staff = create_staff_user(
-            session, STAFF_EMAIL, STAFF_NAME, staff_password, check_policy=False
+            session,
+            STAFF_EMAIL,
+            STAFF_NAME,
+            staff_password,
+            access=StaffAccess(StaffRole.ADMIN),
+            check_policy=False,
         )
+    for department, (_name, _name_en, email, name) in zip(departments, DEPARTMENTS, strict=True):
+        if find_user_by_email(session, email) is None:
+            create_staff_user(
+                session,
+                email,
+                name,
+                department_staff_password,
+                access=StaffAccess(StaffRole.DEPARTMENT, (department.id,)),
+                check_policy=False,
+            )
     created = 0
     # the demo student has both: the hosted one public, the anchored one pending until
     # the daily anchoring run (the programme office's development button runs it now)
@@ -208,6 +243,9 @@ def load_demo_data(
     return DemoData(
         staff_email=STAFF_EMAIL,
         staff_created=staff_created,
+        departments=[
+            DemoDepartment(name, name_en, email) for name, name_en, email, _ in DEPARTMENTS
+        ],
         badge_ids=badge_ids,
         awards_created=created,
         student_email=student.email,
@@ -215,6 +253,12 @@ def load_demo_data(
         share_url=urls.share(base_url, award.share_id),
         profile_url=urls.profile(base_url, profile_id) if profile_id else "",
     )
+
+
+def _department(session: Session, name: str, name_en: str) -> Department:
+    """The issuer's department of this name, made if missing."""
+    found = session.scalar(select(Department).where(Department.name == name))
+    return found or issuing.create_department(session, name, name_en)
 
 
 def _demo_student(session: Session, password: str, now: datetime) -> tuple[User, bool]:

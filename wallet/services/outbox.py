@@ -12,7 +12,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from wallet.mail import Envelope, MailError
-from wallet.models import MailStatus, OutboxMail, User
+from wallet.models import MailStatus, OutboxMail
 from wallet.services import audit
 from wallet.services.errors import NotFoundError
 
@@ -235,7 +235,7 @@ def requeue_failed_mail(
     now: datetime,
     mail_ids: Collection[int] | None = None,
     *,
-    actor: User | None = None,
+    actor: audit.Actor | None = None,
 ) -> int:
     """Put failed mails (those of ``mail_ids``, or all) back in the queue; how many.
 

@@ -1,23 +1,22 @@
 """The programme office under ``/admin``: issuer profile, badge classes, awards, failed mail.
 
-Staff only: anonymous visitors go to the login page, everyone else gets 403.
+Who may open which page: ``views.staff_access`` (department staff the pages marked
+``for_department_staff``, where the services show their departments' classes only).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from wallet.db import utcnow
-from wallet.extensions import db, login_manager
+from wallet.extensions import db
 from wallet.forms import ActionForm
 from wallet.forms.admin import (
     BadgeClassForm,
@@ -30,24 +29,17 @@ from wallet.forms.admin import (
     row_problem,
     show_error,
 )
+from wallet.i18n import pick
 from wallet.services import issuing, outbox
 from wallet.services.csv_import import open_sealed_rows, seal_rows
 from wallet.services.errors import ValidationError
 from wallet.services.text import reveal
 from wallet.views.common import app_settings, signed_in_user
+from wallet.views.staff_access import for_department_staff, office_blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = office_blueprint("admin", __name__)
 Page = str | tuple[str, int] | Response
 PREVIEW_HOURS = 12
-
-
-@bp.before_request
-def require_staff() -> Response | None:
-    if not current_user.is_authenticated:
-        return cast(Response, login_manager.unauthorized())
-    if not current_user.is_staff:
-        abort(403)
-    return None
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -68,12 +60,17 @@ def _upload(data: object, limit: int) -> bytes | None:
 
 
 @bp.get("/")
+@for_department_staff
 def index() -> Page:
     session = db.session()
+    staff = signed_in_user()
+    departments = issuing.department_choices(session, staff)
     return render_template(
         "admin/index.html",
         issuer=issuing.get_issuer(session),
-        summaries=issuing.list_badge_classes(session),
+        departments=departments,
+        own_departments=[] if staff.is_admin else departments,  # named for department staff
+        summaries=issuing.list_badge_classes(session, staff),
         dev_tools=not app_settings().is_production,
         form=ActionForm(),
     )
@@ -112,6 +109,17 @@ def edit_issuer() -> Page:
     return render_template("admin/issuer.html", form=form, issuer=issuer), _status(form)
 
 
+def _badge_form(**kwargs: object) -> BadgeClassForm:
+    """The badge form, its departments those the staff member may put a badge in."""
+    form = BadgeClassForm(**kwargs)
+    locale = str(get_locale())
+    form.department_id.choices = [
+        (d.id, pick(locale, d.name, d.name_en))
+        for d in issuing.department_choices(db.session(), signed_in_user())
+    ]
+    return form
+
+
 def _badge_details(form: BadgeClassForm) -> issuing.BadgeClassDetails:
     return issuing.BadgeClassDetails(
         name=form.name.data or "",
@@ -127,15 +135,17 @@ def _badge_details(form: BadgeClassForm) -> issuing.BadgeClassDetails:
 
 
 @bp.route("/badges/new", methods=["GET", "POST"])
+@for_department_staff
 def new_badge_class() -> Page:
     session = db.session()
-    form = BadgeClassForm()
+    form = _badge_form()
     if form.validate_on_submit():
         limit = app_settings().max_image_bytes
         try:
             badge = issuing.create_badge_class(
                 session,
                 _badge_details(form),
+                department_id=form.department_id.data or 0,
                 image=_upload(form.image.data, limit) or b"",
                 max_image_bytes=limit,
                 actor=signed_in_user(),
@@ -150,10 +160,11 @@ def new_badge_class() -> Page:
 
 
 @bp.route("/badges/<int:badge_class_id>/edit", methods=["GET", "POST"])
+@for_department_staff
 def edit_badge_class(badge_class_id: int) -> Page:
     session = db.session()
-    badge = issuing.get_badge_class(session, badge_class_id)
-    form = BadgeClassForm(obj=badge)
+    badge = issuing.visible_badge_class(session, signed_in_user(), badge_class_id)
+    form = _badge_form(obj=badge)
     if request.method == "GET":
         form.tags.data = ", ".join(badge.tags or [])
     if form.validate_on_submit():
@@ -163,6 +174,7 @@ def edit_badge_class(badge_class_id: int) -> Page:
                 session,
                 badge.id,
                 _badge_details(form),
+                department_id=form.department_id.data,
                 image=_upload(form.image.data, limit),
                 max_image_bytes=limit,
                 actor=signed_in_user(),
@@ -177,23 +189,26 @@ def edit_badge_class(badge_class_id: int) -> Page:
 
 
 @bp.get("/badges/<int:badge_class_id>")
+@for_department_staff
 def show_badge_class(badge_class_id: int) -> Page:
     session = db.session()
     page = request.args.get("page", 1, type=int) or 1
+    badge = issuing.visible_badge_class(session, signed_in_user(), badge_class_id)
     return render_template(
         "admin/badge.html",
-        badge=issuing.get_badge_class(session, badge_class_id),
-        awards=issuing.list_awards(session, badge_class_id, page=page),
-        batches=issuing.list_batches(session, badge_class_id),
+        badge=badge,
+        awards=issuing.list_awards(session, badge.id, page=page),
+        batches=issuing.list_batches(session, badge.id),
         action_form=ActionForm(),
     )
 
 
 @bp.route("/badges/<int:badge_class_id>/upload", methods=["GET", "POST"])
+@for_department_staff
 def upload_completers(badge_class_id: int) -> Page:
     session = db.session()
     settings = app_settings()
-    badge = issuing.get_badge_class(session, badge_class_id)
+    badge = issuing.visible_badge_class(session, signed_in_user(), badge_class_id)
     form = CompletersUploadForm()
     if form.validate_on_submit():
         try:
@@ -231,10 +246,11 @@ def upload_completers(badge_class_id: int) -> Page:
 
 
 @bp.post("/badges/<int:badge_class_id>/confirm")
+@for_department_staff
 def confirm_completers(badge_class_id: int) -> Page:
     session = db.session()
     settings = app_settings()
-    badge = issuing.get_badge_class(session, badge_class_id)
+    badge = issuing.visible_badge_class(session, signed_in_user(), badge_class_id)
     form = ConfirmBatchForm()
     if not form.validate_on_submit():
         abort(400)
@@ -276,10 +292,11 @@ def confirm_completers(badge_class_id: int) -> Page:
 
 
 @bp.post("/awards/<int:award_id>/resend")
+@for_department_staff
 def resend_award(award_id: int) -> Page:
     session = db.session()
     settings = app_settings()
-    award = issuing.get_award(session, award_id)
+    award = issuing.visible_award(session, signed_in_user(), award_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -306,9 +323,10 @@ def resend_award(award_id: int) -> Page:
 
 
 @bp.route("/awards/<int:award_id>/revoke", methods=["GET", "POST"])
+@for_department_staff
 def revoke_award(award_id: int) -> Page:
     session = db.session()
-    award = issuing.get_award(session, award_id)
+    award = issuing.visible_award(session, signed_in_user(), award_id)
     form = RevokeForm()
     if form.validate_on_submit():
         try:

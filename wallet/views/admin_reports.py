@@ -1,7 +1,8 @@
 """The programme office's reports under ``/admin``: find any award, export the list as
-CSV, and the dashboard. Staff only, like the rest of ``/admin``.
+CSV, the dashboard (department staff too), and the audit log (administrators only).
 
-Which awards a staff member sees is the services' business (``issuing.staff_awards``).
+Which awards a staff member sees is the services' business (``issuing.staff_awards``);
+who may open which page, ``views.staff_access``.
 """
 
 from __future__ import annotations
@@ -9,27 +10,23 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from flask import Blueprint, Response, flash, render_template, request, stream_with_context
+from flask import Response, flash, render_template, request, stream_with_context
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 
 from wallet.db import utcnow
 from wallet.extensions import db
-from wallet.forms.admin import (
-    AUDIT_ACTION_LABELS,
-    STATE_LABELS,
-    AwardSearchForm,
-    show_error,
-)
+from wallet.forms.admin import show_error
+from wallet.forms.admin_reports import AUDIT_ACTION_LABELS, STATE_LABELS, AwardSearchForm
 from wallet.i18n import pick
 from wallet.models import AuditEntry
 from wallet.services import audit, issuing
 from wallet.services.csv_export import csv_chunks
 from wallet.services.errors import ValidationError
-from wallet.views.common import app_settings, require_staff, signed_in_user
+from wallet.views.common import app_settings, signed_in_user
+from wallet.views.staff_access import for_department_staff, office_blueprint
 
-bp = Blueprint("admin_reports", __name__, url_prefix="/admin")
-bp.before_request(require_staff)
+bp = office_blueprint("admin_reports", __name__)
 Page = str | tuple[str, int] | Response
 
 
@@ -70,6 +67,7 @@ def _search_page(form: AwardSearchForm, results: issuing.AwardSearchPage | None)
 
 
 @bp.get("/awards")
+@for_department_staff
 def search_awards() -> Page:
     form = _search_form()
     results = None
@@ -109,6 +107,7 @@ def _csv_cells(row: issuing.AwardRow) -> list[str]:
 
 
 @bp.get("/awards.csv")
+@for_department_staff
 def export_awards() -> Page:
     form = _search_form()
     if not form.validate():
@@ -199,6 +198,7 @@ def export_audit_log() -> Page:
 
 
 @bp.get("/dashboard")
+@for_department_staff
 def show_dashboard() -> Page:
     period = request.args.get("period", "month")
     status = 200

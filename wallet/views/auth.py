@@ -95,6 +95,7 @@ def login() -> Page:
         except (
             accounts.LoginFailedError,
             accounts.AccountInactiveError,
+            accounts.AccountDeactivatedError,
             login_throttle.LoginThrottledError,
         ) as error:
             inactive = isinstance(error, accounts.AccountInactiveError)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 from sqlalchemy import Engine
@@ -29,16 +29,6 @@ def app_settings() -> Settings:
 def signed_in_user() -> User:
     """The logged-in account as its model (behind ``login_required`` or the staff check)."""
     return cast(User, current_user._get_current_object())
-
-
-def require_staff() -> Response | None:
-    """A blueprint's ``before_request`` for staff pages: anonymous visitors go to the
-    login page, everyone else who is not staff gets 403."""
-    if not current_user.is_authenticated:
-        return cast(Response, login_manager.unauthorized())
-    if not current_user.is_staff:
-        abort(403)
-    return None
 
 
 def safe_next(target: str | None) -> str | None:

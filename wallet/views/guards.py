@@ -8,8 +8,8 @@
   sent to PostgreSQL in a query): such a path is a 404 too.
 - A POST body is an HTML form post (urlencoded or multipart) with each field
   sent once. JSON or any other body is a 415, a field sent twice a 400, each
-  with a message. No form here takes a field more than once; one that needs
-  to (a list of checkboxes) will have to be named here.
+  with a message. Only a list of checkboxes takes a field more than once: those
+  are named in ``REPEATABLE_FIELDS``.
 
 The fields' values are the forms' business (``wallet.forms.WalletForm``).
 """
@@ -27,6 +27,8 @@ from werkzeug.routing import IntegerConverter, Map, UnicodeConverter, Validation
 from wallet.db import ID_MAX
 
 FORM_BODIES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# lists of checkboxes: a staff member's departments (wallet/forms/staff.py)
+REPEATABLE_FIELDS = frozenset({"department_ids"})
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -81,7 +83,9 @@ def refuse_odd_posts() -> None:
     has_body = bool(request.mimetype or request.content_length)
     if has_body and request.mimetype not in FORM_BODIES:
         raise NotAFormError()
-    names = [name for name, _value in request.form.items(multi=True)]
+    names = [
+        name for name, _value in request.form.items(multi=True) if name not in REPEATABLE_FIELDS
+    ]
     names += [name for name, _value in request.files.items(multi=True)]
     if len(names) != len(set(names)):
         raise RepeatedFieldError()

@@ -1,9 +1,10 @@
-"""The programme office's use cases: issuer profile, badge classes, awards.
+"""The programme office's use cases: issuer profile, departments, badge classes, awards.
 
-``badge_classes`` is what the office issues, ``batches`` turns a completers
-list into offered awards with their mail 1, ``awards`` acts on one award,
-``search`` finds awards across classes (and says which a staff member may see),
-``dashboard`` counts them.
+``scope`` says which departments, badge classes and awards a staff member may
+see, ``departments`` are the issuer's faculties, ``badge_classes`` is what the
+office issues, ``batches`` turns a completers list into offered awards with
+their mail 1, ``awards`` acts on one award, ``search`` finds awards across
+classes, ``dashboard`` counts them.
 Everything public is importable from here as ``issuing.<name>``.
 """
 
@@ -52,7 +53,24 @@ from wallet.services.issuing.dashboard import (
     build_dashboard,
     claims_chart,
 )
+from wallet.services.issuing.departments import (
+    DepartmentSummary,
+    create_department,
+    find_departments,
+    get_department,
+    list_departments,
+    rename_department,
+)
 from wallet.services.issuing.errors import IssuingError
+from wallet.services.issuing.scope import (
+    department_choices,
+    staff_awards,
+    staff_badge_classes,
+    staff_departments,
+    visible_award,
+    visible_badge_class,
+    visible_department,
+)
 from wallet.services.issuing.search import (
     COUNT_CAP,
     MAX_QUERY,
@@ -65,8 +83,6 @@ from wallet.services.issuing.search import (
     badge_class_choices,
     export_awards,
     search_awards,
-    staff_awards,
-    staff_badge_classes,
 )
 
 __all__ = [
@@ -95,28 +111,39 @@ __all__ = [
     "BarChart",
     "Cursor",
     "Dashboard",
+    "DepartmentSummary",
     "IssuerDetails",
     "IssuingError",
     "badge_class_choices",
     "build_dashboard",
     "claims_chart",
     "create_badge_class",
+    "create_department",
+    "department_choices",
     "export_awards",
+    "find_departments",
     "get_award",
     "get_badge_class",
+    "get_department",
     "get_issuer",
     "issue_awards",
     "list_awards",
     "list_badge_classes",
     "list_batches",
+    "list_departments",
     "new_share_ids",
     "parse_tags",
     "preview_completers",
+    "rename_department",
     "resend_claim",
     "revoke_award",
     "save_issuer",
     "search_awards",
     "staff_awards",
     "staff_badge_classes",
+    "staff_departments",
     "update_badge_class",
+    "visible_award",
+    "visible_badge_class",
+    "visible_department",
 ]

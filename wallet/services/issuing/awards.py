@@ -16,6 +16,7 @@ from wallet.services.errors import NotFoundError
 from wallet.services.issuing.badge_classes import award_count, get_badge_class
 from wallet.services.issuing.batches import offer_claims
 from wallet.services.issuing.errors import IssuingError
+from wallet.services.issuing.scope import visible_award
 from wallet.services.text import clean_text
 
 MAX_REASON = 1000
@@ -85,10 +86,15 @@ def resend_claim(
     Only while the award waits to be claimed and is not revoked. Retiring the
     earlier links would let anyone who asks for a re-send break the link in the
     student's first mail; they stop working when the award is accepted,
-    declined or revoked. With ``actor`` (a staff member) it goes in the audit log.
+    declined or revoked. With ``actor`` (a staff member) the award must be one they
+    may see (``NotFoundError`` otherwise) and the re-send goes in the audit log.
     """
     now = now or utcnow()
-    award = get_award(session, award_id)
+    award = (
+        visible_award(session, actor, award_id)
+        if actor is not None
+        else get_award(session, award_id)
+    )
     if award.is_revoked:
         raise IssuingError("award_revoked")
     if not award.is_offered:
@@ -117,10 +123,15 @@ def revoke_award(
 ) -> Award:
     """Revoke with a reason verifiers will see; unclaimed links stop working.
 
-    With ``actor`` (a staff member) it goes in the audit log.
+    With ``actor`` (a staff member) the award must be one they may see
+    (``NotFoundError`` otherwise) and the revocation goes in the audit log.
     """
     now = now or utcnow()
-    award = get_award(session, award_id)
+    award = (
+        visible_award(session, actor, award_id)
+        if actor is not None
+        else get_award(session, award_id)
+    )
     reason = clean_text(reason, field="reason", multiline=True)
     if not reason:
         raise IssuingError("reason_missing", field="reason")

@@ -9,12 +9,17 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wallet.models import Award, BadgeClass, BadgeKind, Issuer, User
+from wallet.models import Award, BadgeClass, BadgeKind, Department, Issuer, User
 from wallet.services import audit
 from wallet.services.blobs import put_blob
 from wallet.services.errors import NotFoundError
 from wallet.services.images import check_image
 from wallet.services.issuing.errors import IssuingError
+from wallet.services.issuing.scope import (
+    staff_badge_classes,
+    visible_badge_class,
+    visible_department,
+)
 from wallet.services.mail_domains import clean_mail_domains
 from wallet.services.text import clean_text
 
@@ -40,6 +45,7 @@ ISSUER_FIELDS = (
     "image_sha256",
 )
 BADGE_FIELDS = (
+    "department_id",
     "name",
     "name_en",
     "description",
@@ -222,23 +228,44 @@ def _apply_details(badge: BadgeClass, details: BadgeClassDetails) -> None:
     badge.tags = list(details.tags)
 
 
+def _department(
+    session: Session, issuer: Issuer, department_id: int, actor: User | None
+) -> Department:
+    """The department a badge class goes in: one of the issuer's, and with ``actor``
+    one they may see (``NotFoundError`` otherwise, as for a class they may not)."""
+    department: Department | None
+    if actor is not None:
+        department = visible_department(session, actor, department_id)
+    else:
+        department = session.get(Department, department_id)
+    if department is None or department.issuer_id != issuer.id:
+        raise IssuingError("bad_department", field="department_id")
+    return department
+
+
 def create_badge_class(
     session: Session,
     details: BadgeClassDetails,
     *,
+    department_id: int,
     image: bytes,
     max_image_bytes: int,
     actor: User | None = None,
 ) -> BadgeClass:
-    """A new badge class of the issuer, with its checked image stored by hash.
+    """A new badge class of the issuer in one of its departments, with its checked
+    image stored by hash.
 
-    With ``actor`` (a staff member) it goes in the audit log.
+    With ``actor`` (a staff member) the department must be one of theirs, and the
+    new class goes in the audit log.
     """
     issuer = get_issuer(session)
     if issuer is None:
         raise IssuingError("no_issuer")
+    department = _department(session, issuer, department_id, actor)
     checked = check_image(image, max_bytes=max_image_bytes, field="image")
-    badge = BadgeClass(public_id=secrets.token_urlsafe(12), issuer_id=issuer.id)
+    badge = BadgeClass(
+        public_id=secrets.token_urlsafe(12), issuer_id=issuer.id, department_id=department.id
+    )
     _apply_details(badge, details)
     badge.image_sha256 = put_blob(session, checked.data, checked.content_type).sha256
     session.add(badge)
@@ -253,23 +280,35 @@ def update_badge_class(
     badge_class_id: int,
     details: BadgeClassDetails,
     *,
+    department_id: int | None = None,
     image: bytes | None = None,
     max_image_bytes: int,
     actor: User | None = None,
 ) -> BadgeClass:
-    """Edit a badge class. Its kind is fixed once it has awards.
+    """Edit a badge class, and move it to ``department_id`` if given. Its kind is
+    fixed once it has awards.
 
-    With ``actor`` (a staff member) the names of the changed fields go in the audit log.
+    With ``actor`` (a staff member) the class and its new department must be ones
+    they may see (``NotFoundError`` otherwise), and the names of the changed
+    fields go in the audit log.
     """
-    badge = get_badge_class(session, badge_class_id)
+    if actor is not None:
+        badge = visible_badge_class(session, actor, badge_class_id)
+    else:
+        badge = get_badge_class(session, badge_class_id)
     if details.kind != badge.kind and award_count(session, badge.id):
         raise IssuingError("kind_locked", field="kind")
+    department = None
+    if department_id is not None and department_id != badge.department_id:
+        department = _department(session, badge.issuer, department_id, actor)
     image_sha256 = None
     if image:
         checked = check_image(image, max_bytes=max_image_bytes, field="image")
         image_sha256 = put_blob(session, checked.data, checked.content_type).sha256
     before = _snapshot(badge, BADGE_FIELDS)
     _apply_details(badge, details)
+    if department is not None:
+        badge.department_id = department.id
     if image_sha256:
         badge.image_sha256 = image_sha256
     session.flush()
@@ -288,9 +327,11 @@ def get_badge_class(session: Session, badge_class_id: int) -> BadgeClass:
     return badge
 
 
-def list_badge_classes(session: Session) -> list[BadgeClassSummary]:
-    """Every badge class, newest first, with how many awards are in each state."""
-    badges = list(session.scalars(select(BadgeClass).order_by(BadgeClass.id.desc())))
+def list_badge_classes(session: Session, staff: User) -> list[BadgeClassSummary]:
+    """The badge classes ``staff`` may see, newest first, with how many awards are in
+    each state."""
+    visible = staff_badge_classes(session, staff)
+    badges = list(session.scalars(visible.order_by(BadgeClass.id.desc())))
     counts: dict[int, Counter[str]] = {badge.id: Counter() for badge in badges}
     rows = session.execute(
         select(
@@ -298,7 +339,9 @@ def list_badge_classes(session: Session) -> list[BadgeClassSummary]:
             Award.state,
             Award.revoked_at.is_not(None),
             func.count(),
-        ).group_by(Award.badge_class_id, Award.state, Award.revoked_at.is_not(None))
+        )
+        .where(Award.badge_class_id.in_(visible.with_only_columns(BadgeClass.id)))
+        .group_by(Award.badge_class_id, Award.state, Award.revoked_at.is_not(None))
     )
     for badge_class_id, state, revoked, count in rows:
         counts.setdefault(badge_class_id, Counter())["revoked" if revoked else state] += count

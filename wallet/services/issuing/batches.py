@@ -37,6 +37,7 @@ from wallet.services.badges import badge_mail_facts
 from wallet.services.csv_import import CompleterRow, CompletersFile, RowProblem, read_completers
 from wallet.services.issuing.badge_classes import get_badge_class
 from wallet.services.issuing.errors import IssuingError
+from wallet.services.issuing.scope import visible_badge_class
 from wallet.services.text import reveal
 
 AWARD_NOTICE = "award_notice"  # mail 1, templates/mail/award_notice/
@@ -112,11 +113,15 @@ def issue_awards(
     Mail 1 is in the row's language; a row without one gets the language of the
     account that already owns the address, else ``default_locale``.
 
-    With ``actor`` (a staff member) the confirmed batch, even one that created
+    With ``actor`` (a staff member) the badge class must be one they may see
+    (``NotFoundError`` otherwise), and the confirmed batch, even one that created
     nothing, is one audit log entry on the badge class with its counts.
     """
     now = now or utcnow()
-    badge = get_badge_class(session, badge_class_id)
+    if actor is not None:
+        badge = visible_badge_class(session, actor, badge_class_id)
+    else:
+        badge = get_badge_class(session, badge_class_id)
     awarded = _awarded_emails(session, badge.id)
     fresh: list[CompleterRow] = []
     for row in rows:

@@ -5,8 +5,9 @@ and claims grouped into periods by a ``CASE`` over period starts computed here i
 the office's time zone), never by loading awards: the page costs a few queries
 whether a class has ten awards or a hundred thousand.
 
-Reminders sent (issue 13, item 2) are not counted yet: that column comes with the
-reminder counter rather than reading 0 until then.
+The same counts per department (the badge classes' departments) come with one
+more ``GROUP BY``. Every query starts from ``scope``: department staff count
+their departments' awards only.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from wallet.db import utcnow
-from wallet.models import Award, AwardState, BadgeClass, User
+from wallet.models import Award, AwardState, BadgeClass, Department, User
 from wallet.services.issuing.errors import IssuingError
-from wallet.services.issuing.search import staff_awards, staff_badge_classes
+from wallet.services.issuing.scope import staff_awards, staff_badge_classes, staff_departments
 
 PERIODS = ("month", "week")
 PERIOD_COUNT = 12
@@ -69,6 +70,12 @@ class ClassRow:
 
 
 @dataclass(frozen=True)
+class DepartmentRow:
+    department: Department
+    counts: AwardCounts
+
+
+@dataclass(frozen=True)
 class Period:
     start: date  # first day, in the office's time zone
     claims: int
@@ -77,6 +84,7 @@ class Period:
 @dataclass(frozen=True)
 class Dashboard:
     rows: list[ClassRow]  # every badge class the staff member sees, newest first
+    departments: list[DepartmentRow]  # every department they see, in the order made
     total: AwardCounts
     period: str  # "month" or "week"
     periods: list[Period]  # oldest first, the current one last
@@ -154,10 +162,18 @@ def build_dashboard(
         Award.badge_class_id
     )
     by_class = {row[0]: _counts(row[1:]) for row in session.execute(per_class)}
+    per_department = (
+        awards.join(BadgeClass, BadgeClass.id == Award.badge_class_id)
+        .with_only_columns(BadgeClass.department_id, *_count_columns())
+        .group_by(BadgeClass.department_id)
+    )
+    by_department = {row[0]: _counts(row[1:]) for row in session.execute(per_department)}
     total = _counts(session.execute(awards.with_only_columns(*_count_columns())).one())
     classes = session.scalars(staff_badge_classes(session, staff).order_by(BadgeClass.id.desc()))
+    departments = session.scalars(staff_departments(session, staff).order_by(Department.id))
     return Dashboard(
         rows=[ClassRow(badge, by_class.get(badge.id, AwardCounts())) for badge in classes],
+        departments=[DepartmentRow(d, by_department.get(d.id, AwardCounts())) for d in departments],
         total=total,
         period=period,
         periods=_claims(session, staff, period_starts(period, today), zone),

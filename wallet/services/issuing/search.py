@@ -1,8 +1,8 @@
 """Finding awards across every badge class: the office's search, its pages and its CSV.
 
-Every query here starts from ``staff_awards``: the one place that says which awards
-a staff member may see, so a department scope narrows search, export and dashboard
-alike when it lands.
+Every query here starts from ``scope.staff_awards``: the one place that says which
+awards a staff member may see (an administrator all, department staff their
+departments'), so the search and the export show no more than the dashboard.
 
 Pages are keyset pages on (``issued_on``, ``id``) rather than offsets: a page deep in
 200,000 awards costs the same as the first (an offset makes the database walk and
@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     ColumnElement,
     Select,
-    false,
     func,
     literal,
     or_,
@@ -38,6 +37,7 @@ from sqlalchemy.orm import Session, contains_eager
 from wallet.db import ID_MAX
 from wallet.models import Award, AwardState, BadgeClass, User
 from wallet.services.issuing.errors import IssuingError
+from wallet.services.issuing.scope import staff_awards, staff_badge_classes
 
 # What the state filter offers. "revoked" is not a state: revocation keeps the state
 # the award had, so the others mean "in that state and not revoked".
@@ -106,24 +106,6 @@ class AwardSearchPage:
     @property
     def count_is_capped(self) -> bool:
         return self.count is not None and self.count > self.cap
-
-
-def staff_awards(session: Session, staff: User) -> Select[Award]:
-    """The awards ``staff`` may see, as a query to narrow further.
-
-    Today every staff member sees every award. Departments (issue 13, item 1) will
-    add their condition here, and search, export and dashboard follow.
-    """
-    if not staff.is_staff:
-        return select(Award).where(false())
-    return select(Award)
-
-
-def staff_badge_classes(session: Session, staff: User) -> Select[BadgeClass]:
-    """The badge classes ``staff`` may see (departments will narrow this too)."""
-    if not staff.is_staff:
-        return select(BadgeClass).where(false())
-    return select(BadgeClass)
 
 
 def badge_class_choices(session: Session, staff: User) -> list[BadgeClass]:

@@ -268,14 +268,34 @@ class Office:
         )
         assert urlsplit(saved.url).path == "/admin/", saved.text
 
+    def new_department(self, name: str, name_en: str) -> int:
+        """A department, created on one node; its id read back on the other."""
+        a, b = self.cluster.a, self.cluster.b
+        page = self.browser.get(a, "/admin/departments/new")
+        made = self.browser.submit(
+            b, self.browser.form(page, has="name_en"), {"name": name, "name_en": name_en}
+        )
+        assert urlsplit(made.url).path == "/admin/departments", made.status_code
+        listed = self.browser.get(a, "/admin/departments").text
+        ids = [int(found) for found in re.findall(r"/admin/departments/(\d+)/edit", listed)]
+        assert ids, "the new department is not listed"
+        return max(ids)
+
     def new_badge(self, name: str) -> int:
         a, b = self.cluster.a, self.cluster.b
+        tag = secrets.token_hex(3)  # department names are unique per issuer
+        department = self.new_department(f"学部 {tag}", f"Faculty {tag}")
         page = self.browser.get(a, "/admin/badges/new")
         form = self.browser.form(page, has="kind")
         made = self.browser.submit(
             b,
             form,
-            {"name": name, "description": "修了を証明します。", "criteria_text": "全科目修得"},
+            {
+                "name": name,
+                "description": "修了を証明します。",
+                "criteria_text": "全科目修得",
+                "department_id": str(department),
+            },
             files={"image": ("badge.png", png_bytes(200), "image/png")},
         )
         found = re.fullmatch(r"/admin/badges/(\d+)", urlsplit(made.url).path)

@@ -109,9 +109,6 @@ def sign(
     defines: it would be dropped from the canonical form, so it would go unsigned (or, under
     a context's catch-all `@vocab`, be signed with a meaning nobody defined). `strict=False`
     skips that check (for documents whose contexts map every term on purpose)."""
-    unmapped = jsonld.undefined_terms(document) if strict else []
-    if unmapped:
-        raise CanonicalisationError(f"terms no context defines: {', '.join(unmapped)}")
     moment = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     proof: dict[str, Any] = {
         "type": PROOF_TYPE,
@@ -120,7 +117,20 @@ def sign(
         "verificationMethod": verification_method,
         "proofPurpose": PURPOSE,
     }
-    signature = private_key.sign(hash_data(document, proof_options(document, proof), canonicalize))
+    options = proof_options(document, proof)
+    if strict:
+        # one canonicalisation does both: with the fallback vocabulary appended, a term no
+        # context defines comes out under it (refused); when none does, the N-Quads are
+        # exactly those of the document without it, which are what is signed
+        nquads = canonicalize(jsonld.with_fallback_vocab(unsecured(document)))
+        unmapped = jsonld.unmapped_terms(nquads)
+        if unmapped:
+            raise CanonicalisationError(f"terms no context defines: {', '.join(unmapped)}")
+        options_hash = hashlib.sha256(canonicalize(options).encode("utf-8")).digest()
+        data = options_hash + hashlib.sha256(nquads.encode("utf-8")).digest()
+    else:
+        data = hash_data(document, options, canonicalize)
+    signature = private_key.sign(data)
     proof["proofValue"] = encode_base58btc(signature)
     signed = copy.deepcopy(dict(document))
     existing = proofs_of(signed)

@@ -115,7 +115,9 @@ def test_the_ledger_page_explains_and_links_each_entry(
     assert "公開台帳" in page
     assert 'href="/ledger/entries/0"' in page
     entry = client.get("/ledger/entries/0", headers={"Accept-Language": "ja"})
-    assert "2 件のバッジ" in entry.get_data(as_text=True)
+    text = entry.get_data(as_text=True)
+    assert "2 件のバッジ" in text
+    assert "T" not in text.split("記録日時")[1].split("</dd>")[0]  # a date for people
 
 
 def test_the_share_page_says_where_a_public_anchored_badge_is_recorded(

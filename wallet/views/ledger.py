@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, render_template, request
 
@@ -89,9 +90,11 @@ def entry(index: int) -> str:
         body = published.entry_json(session, base_url, index)
     except NotFoundError:
         abort(404)
+    anchored_at = (body.get("batch") or {}).get("anchored_at")
     return render_template(
         "ledger/entry.html",
         entry=body,
+        anchored_at=datetime.fromisoformat(anchored_at) if anchored_at else None,
         json_url=urls.ledger_entry_json(base_url, index),
         size=log.size(session),
     )

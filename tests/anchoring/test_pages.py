@@ -113,6 +113,9 @@ def test_the_ledger_page_explains_and_links_each_entry(
     anchor_nights(app, db_session, [2])
     page = client.get("/ledger", headers={"Accept-Language": "ja"}).get_data(as_text=True)
     assert "公開台帳" in page
+    assert "台帳の名前" in page
+    signing_keys = page.split("署名鍵")[1].split("</ul>")[0]
+    assert "T" not in signing_keys.split("<br>")[1]  # since when, as a date for people
     assert 'href="/ledger/entries/0"' in page
     entry = client.get("/ledger/entries/0", headers={"Accept-Language": "ja"})
     text = entry.get_data(as_text=True)

@@ -38,6 +38,7 @@ def index() -> str:
         "ledger/index.html",
         summary=published.summary(session, base_url),
         entries=log.latest_entries(session, 50),
+        keys=log.published_keys(session),
         json_url=urls.ledger_json(base_url),
     )
 

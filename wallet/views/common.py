@@ -148,3 +148,11 @@ def remote_fetcher() -> Fetcher:
     if fetcher is None:
         fetcher = current_app.extensions["wallet.fetcher"] = fetcher_for(app_settings())
     return cast(Fetcher, fetcher)
+
+
+def private_download(name: str, body: bytes, mimetype: str) -> Response:
+    """A file for the one person who asked: an attachment, never stored by a cache."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

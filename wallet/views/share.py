@@ -17,6 +17,7 @@ from contextlib import contextmanager, nullcontext
 from flask import Blueprint, Response, abort, make_response, render_template, request
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from wallet import urls
 from wallet.db import utcnow
@@ -26,7 +27,7 @@ from wallet.services import badge_tools, imported_badges, sharing
 from wallet.services.anchoring import credentials
 from wallet.services.errors import NotFoundError
 from wallet.services.verifying import VerdictCache
-from wallet.views.common import app_settings, read_session, signed_in_user
+from wallet.views.common import app_settings, private_download, read_session, signed_in_user
 
 bp = Blueprint("share", __name__)
 
@@ -72,7 +73,7 @@ def show_share(share_id: str) -> Response:
 
 
 @bp.get("/b/<share_id>/blockcerts.json")
-def download_blockcerts(share_id: str) -> Response:
+def download_blockcerts(share_id: str) -> BaseResponse:
     """A public anchored badge's Blockcerts credential (404 like an unknown id when private)."""
     session = read_session()
     try:
@@ -80,10 +81,7 @@ def download_blockcerts(share_id: str) -> Response:
         name, body = credentials.download(session, award)
     except NotFoundError:
         abort(404)
-    response = Response(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(name, body, "application/json")
 
 
 def _show_import(share_id: str, viewer: User | None, locale: str) -> Response:

@@ -22,7 +22,7 @@ from wallet.services.anchoring import credentials
 from wallet.services.anchoring.verify import AnchorResult, check_award
 from wallet.services.errors import NotFoundError, ServiceError
 from wallet.services.ob3 import issuing as ob3_issuing
-from wallet.views.common import app_settings, show_accepted, signed_in_user
+from wallet.views.common import app_settings, private_download, show_accepted, signed_in_user
 
 bp = Blueprint("wallet", __name__, url_prefix="/wallet")
 Page = str | tuple[str, int] | Response
@@ -104,14 +104,7 @@ def download_blockcerts(award_id: int) -> Response:
         name, body = credentials.download(session, award)
     except NotFoundError:
         abort(404)
-    return _attachment(name, body)
-
-
-def _attachment(name: str, body: bytes) -> Response:
-    response = Response(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(name, body, "application/json")
 
 
 @bp.post("/badges/<int:award_id>/accept")

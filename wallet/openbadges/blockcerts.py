@@ -34,7 +34,8 @@ TYPES = ("VerifiableCredential", "BlockcertsCredential")
 MAX_INCLUSION = 64
 
 
-def _iso(moment: datetime) -> str:
+def rfc3339(moment: datetime) -> str:
+    """A moment as Blockcerts and VC 1.1 dates are written: UTC, whole seconds, `Z`."""
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -81,13 +82,13 @@ def build_credential(content: CredentialContent) -> dict[str, Any]:
         "id": content.credential_id,
         "type": list(TYPES),
         "issuer": content.issuer_profile,
-        "issuanceDate": _iso(content.issued),
+        "issuanceDate": rfc3339(content.issued),
         "credentialSubject": {"name": content.recipient_name, "claim": claim},
         "metadata": json.dumps(dict(content.metadata), ensure_ascii=False, sort_keys=True),
         "display": {"contentMediaType": "text/html", "content": _display(content)},
     }
     if content.expires is not None:
-        credential["expirationDate"] = _iso(content.expires)
+        credential["expirationDate"] = rfc3339(content.expires)
     return credential
 
 
@@ -133,7 +134,7 @@ def issuer_profile(
         profile["publicKey"] = [
             {
                 "id": f"ecdsa-koblitz-pubkey:{chain_key.address}",
-                "created": _iso(chain_key.created),
+                "created": rfc3339(chain_key.created),
             }
         ]
         profile["verificationMethod"] = [
@@ -337,5 +338,6 @@ __all__ = [
     "issuer_profile",
     "keys_from_json",
     "parse_credential",
+    "rfc3339",
     "verify_anchored",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
@@ -241,7 +241,7 @@ def complete_batch(
     proofs = merkle2019.batch_proofs(leaves, anchors_of(batch, settings, chain))
     # never later than now: a chain's block clock may run ahead, and a Blockcerts verifier
     # refuses a proof created in the future ("not yet valid")
-    created = _iso(min(cast(datetime, batch.anchored_at), now))
+    created = blockcerts.rfc3339(min(cast(datetime, batch.anchored_at), now))
     badges = {
         b.id: b
         for b in session.scalars(
@@ -281,10 +281,6 @@ def complete_batch(
     batch.status = BatchStatus.COMPLETE
     batch.completed_at = now
     return issued
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # -- the run ---------------------------------------------------------------------------

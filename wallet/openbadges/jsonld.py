@@ -192,8 +192,36 @@ def canonicalize(
         "documentLoader": loader,
         "contextResolver": ContextResolver(cache, loader),
     }
+    result = _pyld(jsonld.normalize, dict(document), options)
+    if not isinstance(result, str):
+        raise CanonicalisationError("canonicalisation did not produce N-Quads")
+    return result
+
+
+def undefined_terms(document: Mapping[str, Any]) -> list[str]:
+    """Terms of `document` that no context defines (sorted), found by JSON-LD expansion with
+    `FALLBACK_VOCAB` appended: cheaper than canonicalising, same answer as `unmapped_terms`."""
+    _check_portable(document)
+    options = {
+        "documentLoader": load_document,
+        "contextResolver": ContextResolver(_resolved_contexts(), load_document),
+    }
+    expanded = _pyld(jsonld.expand, with_fallback_vocab(document), options)
+    text = json.dumps(expanded)
+    found = set()
+    start = text.find(FALLBACK_VOCAB)
+    while start != -1:
+        end = text.find('"', start)
+        found.add(text[start + len(FALLBACK_VOCAB) : end])
+        start = text.find(FALLBACK_VOCAB, end)
+    return sorted(found)
+
+
+def _pyld(operation: Callable[..., Any], document: dict[str, Any], options: dict[str, Any]) -> Any:
+    """Run a PyLD operation, its failures as our errors: a context we do not bundle is
+    `UnknownContextError`, anything else about the document `CanonicalisationError`."""
     try:
-        result = jsonld.normalize(dict(document), options)
+        return operation(document, options)
     except UnknownContextError:
         raise
     except (
@@ -209,43 +237,6 @@ def canonicalize(
         if unknown is not None:
             raise UnknownContextError(unknown.url) from None
         raise CanonicalisationError(f"not valid JSON-LD: {_message(error)}") from None
-    if not isinstance(result, str):
-        raise CanonicalisationError("canonicalisation did not produce N-Quads")
-    return result
-
-
-def undefined_terms(document: Mapping[str, Any]) -> list[str]:
-    """Terms of `document` that no context defines (sorted), found by JSON-LD expansion with
-    `FALLBACK_VOCAB` appended: cheaper than canonicalising, same answer as `unmapped_terms`."""
-    _check_portable(document)
-    options = {
-        "documentLoader": load_document,
-        "contextResolver": ContextResolver(_resolved_contexts(), load_document),
-    }
-    try:
-        expanded = jsonld.expand(with_fallback_vocab(document), options)
-    except UnknownContextError:
-        raise
-    except (
-        jsonld.JsonLdError,
-        ValueError,
-        TypeError,
-        KeyError,
-        AttributeError,
-        IndexError,
-    ) as error:
-        unknown = _unknown_context(error)
-        if unknown is not None:
-            raise UnknownContextError(unknown.url) from None
-        raise CanonicalisationError(f"not valid JSON-LD: {_message(error)}") from None
-    text = json.dumps(expanded)
-    found = set()
-    start = text.find(FALLBACK_VOCAB)
-    while start != -1:
-        end = text.find('"', start)
-        found.add(text[start + len(FALLBACK_VOCAB) : end])
-        start = text.find(FALLBACK_VOCAB, end)
-    return sorted(found)
 
 
 def _message(error: BaseException) -> str:

@@ -4,10 +4,9 @@ kit, baked downloads; and ``/b/<share_id>/linkedin``, the short link to LinkedIn
 
 from __future__ import annotations
 
-import io
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,7 +17,7 @@ from wallet.forms import ActionForm
 from wallet.forms.sharing import VisibilityForm
 from wallet.services import badge_tools, sharing
 from wallet.services.signature import preview_document
-from wallet.views.common import app_settings, safe_next, signed_in_user
+from wallet.views.common import app_settings, baked_badge_download, safe_next, signed_in_user
 
 bp = Blueprint("badge_tools", __name__)
 Page = str | tuple[str, int] | BaseResponse
@@ -80,20 +79,7 @@ def download_badge(award_id: int, fmt: str) -> Response:
     baked = badge_tools.bake_award(
         db.session(), signed_in_user(), award_id, app_settings().base_url, fmt
     )
-    response = send_file(
-        io.BytesIO(baked.data),
-        mimetype=baked.content_type,
-        as_attachment=True,
-        download_name=baked.filename,
-        conditional=False,
-        etag=False,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    if fmt == "svg":  # opened directly, an SVG must not run anything
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-        )
-    return response
+    return baked_badge_download(baked, "no-store")
 
 
 @bp.get("/b/<share_id>/linkedin")

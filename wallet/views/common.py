@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from typing import cast
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, send_file, session, url_for
+from flask import Response as FlaskResponse
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 from sqlalchemy import Engine
@@ -19,6 +21,7 @@ from wallet.models import Award, LoginSession, User
 from wallet.openbadges.fetching import Fetcher
 from wallet.safe_fetch import fetcher_for
 from wallet.services import login_sessions
+from wallet.services.badge_tools import BakedBadge
 
 
 def app_settings() -> Settings:
@@ -155,4 +158,23 @@ def private_download(name: str, body: bytes, mimetype: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def baked_badge_download(baked: BakedBadge, cache_control: str) -> FlaskResponse:
+    """A baked badge (or credential) file as an attachment; an SVG opened directly must not
+    run anything, whatever it holds."""
+    response = send_file(
+        io.BytesIO(baked.data),
+        mimetype=baked.content_type,
+        as_attachment=True,
+        download_name=baked.filename,
+        conditional=False,
+        etag=False,
+    )
+    response.headers["Cache-Control"] = cache_control
+    if baked.content_type == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        )
     return response

@@ -4,12 +4,11 @@ badge's credential (JSON, VC-JWT, baked PNG/SVG) from its wallet page and its sh
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, send_file
+from flask import Blueprint, Response, abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -17,10 +16,9 @@ from wallet.db import utcnow
 from wallet.extensions import db
 from wallet.models import Award
 from wallet.services import sharing
-from wallet.services.badge_tools import BakedBadge
 from wallet.services.errors import NotFoundError
 from wallet.services.ob3 import downloads, issuing, keys, status
-from wallet.views.common import app_settings, signed_in_user
+from wallet.views.common import app_settings, baked_badge_download, signed_in_user
 
 bp = Blueprint("ob3", __name__)
 
@@ -88,23 +86,6 @@ def credential(public_id: str) -> Response:
     return response
 
 
-def _file(baked: BakedBadge, fmt: str) -> Response:
-    response = send_file(
-        io.BytesIO(baked.data),
-        mimetype=baked.content_type,
-        as_attachment=True,
-        download_name=baked.filename,
-        conditional=False,
-        etag=False,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    if fmt == "svg":  # opened directly, an SVG must not run anything
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-        )
-    return response
-
-
 @bp.get("/wallet/badges/<int:award_id>/ob3.<any(json, jwt, png, svg):fmt>")
 @login_required
 def download_own(award_id: int, fmt: str) -> Response:
@@ -115,7 +96,7 @@ def download_own(award_id: int, fmt: str) -> Response:
     except NotFoundError:
         abort(404)
     db.session.commit()
-    return _file(baked, fmt)
+    return baked_badge_download(baked, "private, no-store")
 
 
 @bp.get("/b/<share_id>/ob3.<any(json, jwt, png, svg):fmt>")
@@ -129,4 +110,4 @@ def download_shared(share_id: str, fmt: str) -> Response:
     except NotFoundError:
         abort(404)
     db.session.commit()
-    return _file(baked, fmt)
+    return baked_badge_download(baked, "private, no-store")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from _support import databases  # noqa: E402
+from _support import bench_app, databases, seed_badge_class  # noqa: E402
 
 TARGET_SECONDS = 60.0
 
@@ -31,34 +31,20 @@ def run(database_url: str, count: int) -> tuple[float, float]:
     from sqlalchemy import func, insert, select
     from sqlalchemy.orm import Session
 
-    from tests.conftest import make_settings
-    from tests.factories import png_bytes
-    from wallet import create_app
     from wallet import extensions as ext
     from wallet.db import Base
     from wallet.models import AnchoredCredential, Award, AwardState, BadgeKind, OutboxMail, User
     from wallet.services import issuing
     from wallet.services.anchoring.run import run_anchoring
 
-    instance = Path(tempfile.mkdtemp(prefix="bench-anchoring-"))
-    settings = make_settings(
-        instance, database_url=database_url or f"sqlite:///{instance / 'bench.sqlite3'}"
-    )
-    app = create_app(settings)
+    app, settings = bench_app(database_url, "bench-anchoring-")
     now = datetime.now(UTC)
     with app.app_context():
         engine = ext.db.engine
-        Base.metadata.drop_all(engine)
-        Base.metadata.create_all(engine)
         with Session(engine) as session:
-            issuing.save_issuer(
+            badge = seed_badge_class(
                 session,
-                issuing.IssuerDetails("静岡大学", "Shizuoka University", "https://x.jp/", "o@x.jp"),
-                max_image_bytes=settings.max_image_bytes,
-            )
-            department = issuing.create_department(session, "工学部", "Faculty of Engineering")
-            badge = issuing.create_badge_class(
-                session,
+                settings,
                 issuing.BadgeClassDetails(
                     name="データサイエンス基礎（リテラシーレベル）",
                     description="数理・データサイエンス・AI教育プログラムのリテラシーレベルを修了した。"
@@ -66,9 +52,6 @@ def run(database_url: str, count: int) -> tuple[float, float]:
                     criteria_text="全学共通科目「データサイエンス入門」および「AIと社会」を修得すること。",
                     kind=BadgeKind.ANCHORED,
                 ),
-                department_id=department.id,
-                image=png_bytes(200),
-                max_image_bytes=settings.max_image_bytes,
             )
             session.commit()
             session.execute(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from _support import databases  # noqa: E402
+from _support import databases, seed_badge_class  # noqa: E402
 
 TARGET_SECONDS = 30.0
 PASSWORD = "bench-password-1"
@@ -40,7 +40,6 @@ def run(database_url: str, count: int) -> tuple[float, float, int]:
     from sqlalchemy import func, select
 
     from tests.conftest import make_settings
-    from tests.factories import png_bytes
     from tests.helpers import csrf_token
     from tests.web.admin_helpers import sealed_value
     from wallet import create_app
@@ -61,18 +60,10 @@ def run(database_url: str, count: int) -> tuple[float, float, int]:
         Base.metadata.drop_all(ext.db.engine)
         Base.metadata.create_all(ext.db.engine)
         session = ext.db.session()
-        issuing.save_issuer(
+        badge = seed_badge_class(
             session,
-            issuing.IssuerDetails("静岡大学", "Shizuoka University", "https://x.jp/", "o@x.jp"),
-            max_image_bytes=settings.max_image_bytes,
-        )
-        department = issuing.create_department(session, "工学部", "Faculty of Engineering")
-        badge = issuing.create_badge_class(
-            session,
+            settings,
             issuing.BadgeClassDetails(name="ベンチマーク", description="d", criteria_text="c"),
-            department_id=department.id,
-            image=png_bytes(200),
-            max_image_bytes=settings.max_image_bytes,
         )
         create_staff_user(
             session, "office@x.jp", "事務", PASSWORD, access=StaffAccess(StaffRole.ADMIN)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from _support import databases  # noqa: E402
+from _support import bench_app, databases, seed_badge_class  # noqa: E402
 
 TARGET_SECONDS = 60.0
 
@@ -32,39 +32,22 @@ def run(database_url: str, count: int) -> float:
     from sqlalchemy import func, insert, select, text
     from sqlalchemy.orm import Session
 
-    from tests.conftest import make_settings
-    from tests.factories import png_bytes
-    from wallet import create_app
     from wallet import extensions as ext
     from wallet.db import Base
     from wallet.models import Award, AwardState, OutboxMail, Token, TokenPurpose
     from wallet.services import issuing, reminders
 
-    instance = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
-    settings = make_settings(
-        instance, database_url=database_url or f"sqlite:///{instance / 'bench.sqlite3'}"
-    )
-    app = create_app(settings)
+    app, settings = bench_app(database_url, "bench-reminders-")
     now = datetime.now(UTC)
     offered = now - timedelta(days=31)
     with app.app_context():
         engine = ext.db.engine
-        Base.metadata.drop_all(engine)
-        Base.metadata.create_all(engine)
         # a plain session: the bench measures queueing, not the drains a commit kicks
         with Session(engine) as session:
-            issuing.save_issuer(
+            badge = seed_badge_class(
                 session,
-                issuing.IssuerDetails("静岡大学", "Shizuoka University", "https://x.jp/", "o@x.jp"),
-                max_image_bytes=settings.max_image_bytes,
-            )
-            department = issuing.create_department(session, "工学部", "Faculty of Engineering")
-            badge = issuing.create_badge_class(
-                session,
+                settings,
                 issuing.BadgeClassDetails(name="ベンチマーク", description="d", criteria_text="c"),
-                department_id=department.id,
-                image=png_bytes(200),
-                max_image_bytes=settings.max_image_bytes,
             )
             session.commit()
             for start in range(0, count, 10_000):

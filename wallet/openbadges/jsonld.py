@@ -26,6 +26,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from frozendict import frozendict
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
@@ -37,6 +38,7 @@ NQUADS = "application/n-quads"
 # the document if any quad uses it: a term the contexts do not define would otherwise be
 # dropped from the canonical form, so it would be neither signed nor anchored.
 FALLBACK_VOCAB = "http://fallback.org/"
+_FALLBACK_CONTEXT = frozendict({"@vocab": FALLBACK_VOCAB})
 MAX_DOCUMENT_DEPTH = 64
 MAX_SAFE_INTEGER = 2**53 - 1
 _UNPORTABLE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -46,6 +48,7 @@ _UNPORTABLE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # canonicalise in threads).
 _local = threading.local()
 MAX_CACHED_CONTEXTS = 64
+MAX_MEMO = 1024  # processed contexts remembered per thread (a credential needs a few dozen)
 
 
 class _BoundedCache(dict[str, Any]):
@@ -130,6 +133,96 @@ def _unknown_context(error: BaseException) -> UnknownContextError | None:
     return None
 
 
+class _Processor(jsonld.JsonLdProcessor):
+    """PyLD's processor, remembering every context it processes against an active context.
+
+    Expanding a credential applies the same scoped contexts over and over (every
+    `Achievement`, `Profile` or `Result` node applies its type's context, and a type-scoped
+    context is applied to a fresh copy of the active context each time, which PyLD's own
+    cache never matches). Processed active contexts are immutable and carry a unique
+    `_uuid`, so (that id, the local context, the flags) determines the result: it is
+    remembered per thread and answered from memory the next time. The local context is
+    compared by value on every hit, so another context that happens to sit at the same
+    address (PyLD copies and frees documents), or one changed since, is processed afresh.
+    """
+
+    def __init__(self, memo: dict[tuple[Any, ...], tuple[Any, Any]]) -> None:
+        super().__init__()
+        self._memo = memo
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: dict[str, Any],
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: set[str] | None = None,
+    ) -> Any:
+        key = _memo_key(active_ctx, local_ctx, options, override_protected, propagate)
+        if key is None or cycles is not None or not validate_scoped:
+            return super()._process_context(
+                active_ctx,
+                local_ctx,
+                options,
+                override_protected,
+                propagate,
+                validate_scoped,
+                cycles,
+            )
+        known = self._memo.get(key)
+        if known is not None and known[0] == local_ctx:
+            return known[1]
+        result = super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate
+        )
+        if isinstance(result, frozendict):
+            if len(self._memo) >= MAX_MEMO:
+                self._memo.clear()
+            self._memo[key] = (copy.deepcopy(local_ctx), result)
+        return result
+
+
+def _memo_key(
+    active_ctx: Any,
+    local_ctx: Any,
+    options: Mapping[str, Any],
+    override_protected: bool,
+    propagate: bool,
+) -> tuple[Any, ...] | None:
+    """What determines a processed context, or None when it cannot be remembered (an
+    active context that may still change, a context of an odd type)."""
+    if not isinstance(active_ctx, frozendict) or "_uuid" not in active_ctx:
+        return None
+    items = local_ctx if isinstance(local_ctx, list) else [local_ctx]
+    if not items or not all(isinstance(item, str | Mapping) for item in items):
+        return None
+    # a mapping by identity: only a hint, the hit is confirmed by value
+    parts = tuple(item if isinstance(item, str) else id(item) for item in items)
+    return (
+        active_ctx["_uuid"],
+        parts,
+        override_protected,
+        propagate,
+        options.get("base"),
+        options.get("processingMode"),
+    )
+
+
+def _memo() -> dict[tuple[Any, ...], tuple[Any, Any]]:
+    memo: dict[tuple[Any, ...], tuple[Any, Any]] | None = getattr(_local, "memo", None)
+    if memo is None:
+        memo = _local.memo = {}
+    return memo
+
+
+def _processor(document_loader: DocumentLoader | None) -> jsonld.JsonLdProcessor:
+    """A processor remembering processed contexts for the bundled loader (whose contexts
+    never change), a plain one for any other."""
+    return _Processor(_memo()) if document_loader is None else jsonld.JsonLdProcessor()
+
+
 def context_resolver() -> ContextResolver:
     """PyLD's context resolver over the bundled contexts, with this thread's cache."""
     return ContextResolver(_resolved_contexts(), load_document)
@@ -192,7 +285,7 @@ def canonicalize(
         "documentLoader": loader,
         "contextResolver": ContextResolver(cache, loader),
     }
-    result = _pyld(jsonld.normalize, dict(document), options)
+    result = _pyld(_processor(document_loader).normalize, dict(document), options)
     if not isinstance(result, str):
         raise CanonicalisationError("canonicalisation did not produce N-Quads")
     return result
@@ -206,7 +299,7 @@ def undefined_terms(document: Mapping[str, Any]) -> list[str]:
         "documentLoader": load_document,
         "contextResolver": ContextResolver(_resolved_contexts(), load_document),
     }
-    expanded = _pyld(jsonld.expand, with_fallback_vocab(document), options)
+    expanded = _pyld(_processor(None).expand, with_fallback_vocab(document), options)
     text = json.dumps(expanded)
     found = set()
     start = text.find(FALLBACK_VOCAB)
@@ -263,7 +356,7 @@ def with_fallback_vocab(document: Mapping[str, Any]) -> dict[str, Any]:
     context = copied.get("@context")
     contexts = list(context) if isinstance(context, list) else [context] if context else []
     if not any(isinstance(item, Mapping) and "@vocab" in item for item in contexts):
-        contexts.append({"@vocab": FALLBACK_VOCAB})
+        contexts.append(_FALLBACK_CONTEXT)  # one object: remembered once when processed
     copied["@context"] = contexts
     return copied
 

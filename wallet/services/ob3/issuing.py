@@ -7,7 +7,7 @@ JSON, and the VC-JWT form), given its bit in the issuer's status lists and store
 so every download is byte for byte what was signed. Texts go in as staff wrote them.
 
 Thousands at once (the daily run, a whole year accepting on one day) go through
-`issue_credentials`, which signs through a `bulk.BulkCanonicalizer` and inserts in bulk.
+`issue_credentials`, which inserts them in one statement.
 Awards issued before this existed get theirs the first time someone asks
 (`credential_for`).
 """
@@ -27,7 +27,7 @@ from wallet import urls
 from wallet.config import Settings
 from wallet.models import Award, AwardCredential, AwardState, BadgeClass
 from wallet.openbadges.hashing import hash_identity, normalise_email
-from wallet.openbadges.ob3 import bulk, status, vcjwt
+from wallet.openbadges.ob3 import integrity, status, vcjwt
 from wallet.openbadges.ob3.documents import (
     Achievement,
     AchievementSubject,
@@ -110,17 +110,12 @@ def credential_document(
 def _signed_row(
     award: Award,
     signer: IssuerSigner,
-    canonicalizer: bulk.BulkCanonicalizer,
     settings: Settings,
     valid_from: datetime,
 ) -> dict[str, Any]:
     unsigned = credential_document(award, settings.base_url, valid_from, settings.default_locale)
-    signed = bulk.sign(
-        unsigned,
-        signer.private_key,
-        signer.verification_method,
-        canonicalizer,
-        created=valid_from,
+    signed = integrity.sign(
+        unsigned, signer.private_key, signer.verification_method, created=valid_from
     )
     token = vcjwt.sign(unsigned, signer.private_key, kid=signer.verification_method)
     number, index = status_position(award.id)
@@ -156,14 +151,13 @@ def issue_credentials(
     if not todo:
         return 0
     signers: dict[int, IssuerSigner] = {}
-    canonicalizer = bulk.BulkCanonicalizer()
     rows = []
     for award in todo:
         issuer = award.badge_class.issuer
         if issuer.id not in signers:
             signers[issuer.id] = signer_for(session, settings, issuer, now)
         valid_from = award.issued_at or now
-        rows.append(_signed_row(award, signers[issuer.id], canonicalizer, settings, valid_from))
+        rows.append(_signed_row(award, signers[issuer.id], settings, valid_from))
     session.execute(insert(AwardCredential), rows)
     return len(rows)
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from jsonschema import Draft201909Validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ from tests.ob3_support import AppFetcher
 from tests.web.admin_helpers import staff_client
 from wallet.config import ConfigurationError
 from wallet.models import Award, AwardCredential, AwardState, CredentialKey
-from wallet.openbadges.ob3 import baking, status
+from wallet.openbadges.ob3 import baking, schema, status
 from wallet.openbadges.ob3.verify import verify
 from wallet.services.ob3 import keys as ob3_keys
 
@@ -54,8 +55,11 @@ def test_accepting_signs_and_stores_the_credential(
     document = json.loads(stored.document)
     assert document["credentialSubject"]["achievement"]["name"] == NAME
     assert NAME.encode("utf-8") in stored.document.encode("utf-8")  # not \u-escaped
-    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    (proof,) = document["proof"]  # a list, as 1EdTech's schema wants
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022"
     assert "credentialSchema" not in document
+    official = Draft201909Validator(schema._bundled()["2.0"])  # 1EdTech's, as published
+    assert list(official.iter_errors(document)) == []
     entry = document["credentialStatus"]
     assert entry["type"] == "BitstringStatusListEntry"
     assert int(entry["statusListIndex"]) == stored.status_index
@@ -78,7 +82,7 @@ def test_the_profile_lists_the_key_as_multikey_with_the_cid_context(
     assert method["publicKeyMultibase"].startswith("z6Mk")
     assert profile["assertionMethod"] == [method["id"]]
     assert (
-        json.loads(_stored(db_session, award).document)["proof"]["verificationMethod"]
+        json.loads(_stored(db_session, award).document)["proof"][0]["verificationMethod"]
         == (method["id"])
     )
     did = client.get(f"/ob/v3/issuers/{issuer.public_id}/did.json").get_json()

@@ -102,13 +102,16 @@ def sign(
     created: datetime | None = None,
     canonicalize: Canonicalize = jsonld.canonicalize,
     strict: bool = True,
+    as_list: bool = False,
 ) -> dict[str, Any]:
     """A copy of `document` with an `eddsa-rdfc-2022` proof added (a second proof makes a
-    proof set). Raises `UnknownContextError` / `CanonicalisationError` for what cannot be
-    canonicalised over bundled contexts, and `CanonicalisationError` for a term no context
-    defines: it would be dropped from the canonical form, so it would go unsigned (or, under
-    a context's catch-all `@vocab`, be signed with a meaning nobody defined). `strict=False`
-    skips that check (for documents whose contexts map every term on purpose)."""
+    proof set; `as_list` writes even the first as a list of one, as 1EdTech's schema for
+    Open Badges 3.0 wants it). Raises `UnknownContextError` / `CanonicalisationError` for
+    what cannot be canonicalised over bundled contexts, and `CanonicalisationError` for a
+    term no context defines: it would be dropped from the canonical form, so it would go
+    unsigned (or, under a context's catch-all `@vocab`, be signed with a meaning nobody
+    defined). `strict=False` skips that check (for documents whose contexts map every term
+    on purpose)."""
     moment = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     proof: dict[str, Any] = {
         "type": PROOF_TYPE,
@@ -134,7 +137,7 @@ def sign(
     proof["proofValue"] = encode_base58btc(signature)
     signed = copy.deepcopy(dict(document))
     existing = proofs_of(signed)
-    signed["proof"] = [*existing, proof] if existing else proof
+    signed["proof"] = [*existing, proof] if existing or as_list else proof
     return signed
 
 

@@ -1,16 +1,17 @@
-"""Validation against 1EdTech's JSON schema for AchievementCredential, bundled (never fetched).
+"""Validation against 1EdTech's JSON schemas for AchievementCredential, bundled (never fetched).
 
-The bundled file (`schemas/`, source and SHA-256 in `schemas/manifest.json`) is the schema
-1EdTech's own validator ships: JSON Schema draft-04 with VC Data Model 1.1 field names
-(`issuanceDate`, `expirationDate`, `name` required). VC Data Model 2.0 credentials are
-checked against a variant derived from it in `_vcdm2`, as the specification's model
-(`common_credentials.lines`) defines the 2.0 class: `validFrom` required and `validUntil`
-allowed in their place, `name` optional, and `@context` starting with the VC 2.0 context then
-an OB 3.0 context. Two definitions that the file predates are brought up to the model in
-both variants (`_current_model`): `CredentialStatus` takes extension properties (a
-`BitstringStatusListEntry` has `statusPurpose`, `statusListIndex`, `statusListCredential`)
-and `Related` has `type` and `inLanguage`. Everything else (subject, identifier, achievement,
-profile, proof) is 1EdTech's schema unchanged.
+Two files, each with its source and SHA-256 in `schemas/manifest.json`:
+
+- VC Data Model 2.0 credentials (what we issue, and what 3.0 issuers write now): the schema
+  1EdTech publishes at `purl.imsglobal.org/spec/ob/v3p0/schema/json/...`, JSON Schema
+  2019-09, unchanged. One reading is ours: it wants `proof` as a list, while VC Data Model
+  2.0 and Data Integrity allow a single proof object (Digital Bazaar's libraries write one);
+  a single proof is checked as a list of one.
+- VC Data Model 1.1 credentials (`issuanceDate`, context `credentials/v1`): the draft-04
+  schema 1EdTech's own validator ships. It predates two definitions of the model, brought
+  up to it (`_current_model`): `CredentialStatus` takes extension properties (a
+  `BitstringStatusListEntry` has `statusPurpose`, `statusListIndex`,
+  `statusListCredential`) and `Related` has `type` and `inLanguage`.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, Draft201909Validator
+from jsonschema.protocols import Validator
 
 from wallet.openbadges.errors import OpenBadgesError
-from wallet.openbadges.ob3.documents import VC_V1, VC_V2
+from wallet.openbadges.ob3.documents import VC_V1
 
 MAX_ERRORS = 5
-OB_CONTEXT_PATTERN = r"^https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)*\.json$"
 
 
 def _folder() -> resources.abc.Traversable:
@@ -37,14 +38,16 @@ def _folder() -> resources.abc.Traversable:
 
 
 @cache
-def _bundled() -> dict[str, Any]:
+def _bundled() -> dict[str, dict[str, Any]]:
+    """Each bundled schema by the VC Data Model version it checks, digests verified."""
     manifest = json.loads(_folder().joinpath("manifest.json").read_bytes())
-    entry = manifest["schemas"][0]
-    data = _folder().joinpath(entry["file"]).read_bytes()
-    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-        raise OpenBadgesError(f"bundled schema {entry['file']} does not match its digest")
-    schema: dict[str, Any] = json.loads(data)
-    return schema
+    schemas = {}
+    for entry in manifest["schemas"]:
+        data = _folder().joinpath(entry["file"]).read_bytes()
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise OpenBadgesError(f"bundled schema {entry['file']} does not match its digest")
+        schemas[entry["vcdm"]] = json.loads(data)
+    return schemas
 
 
 def _current_model(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -58,39 +61,27 @@ def _current_model(schema: Mapping[str, Any]) -> dict[str, Any]:
     return derived
 
 
-def _vcdm2(schema: Mapping[str, Any]) -> dict[str, Any]:
-    derived = _current_model(schema)
-    properties = derived["properties"]
-    properties["validFrom"] = properties.pop("issuanceDate")
-    properties["validUntil"] = properties.pop("expirationDate")
-    derived["required"] = [
-        "validFrom" if name == "issuanceDate" else name
-        for name in derived["required"]
-        if name != "name"
-    ]
-    context = properties["@context"]
-    context["minItems"] = 2
-    context["items"] = [{"enum": [VC_V2]}, {"type": "string", "pattern": OB_CONTEXT_PATTERN}]
-    context["additionalItems"] = {"type": ["string", "object"]}
-    return derived
-
-
 @cache
-def _validators() -> dict[str, Draft4Validator]:
-    schema = _bundled()
+def _validators() -> dict[str, Validator]:
+    schemas = _bundled()
     return {
-        "1.1": Draft4Validator(_current_model(schema)),
-        "2.0": Draft4Validator(_vcdm2(schema)),
+        "1.1": Draft4Validator(_current_model(schemas["1.1"])),
+        "2.0": Draft201909Validator(schemas["2.0"]),
     }
 
 
 def violations(document: Any) -> list[str]:
     """What in `document` breaks the AchievementCredential schema, at most `MAX_ERRORS`
-    messages (`path: reason`); empty when it conforms. The VC 1.1 or 2.0 variant is chosen
+    messages (`path: reason`); empty when it conforms. The VC 1.1 or 2.0 schema is chosen
     by the document's first context."""
     contexts = document.get("@context") if isinstance(document, Mapping) else None
     first = contexts[0] if isinstance(contexts, list) and contexts else contexts
-    validator = _validators()["1.1" if first == VC_V1 else "2.0"]
+    if first == VC_V1:
+        validator = _validators()["1.1"]
+    else:
+        validator = _validators()["2.0"]
+        if isinstance(document, Mapping) and isinstance(document.get("proof"), Mapping):
+            document = {**document, "proof": [document["proof"]]}
     found = []
     for error in sorted(validator.iter_errors(document), key=lambda e: str(list(e.absolute_path))):
         path = "".join(

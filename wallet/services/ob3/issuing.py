@@ -115,7 +115,7 @@ def _signed_row(
 ) -> dict[str, Any]:
     unsigned = credential_document(award, settings.base_url, valid_from, settings.default_locale)
     signed = integrity.sign(
-        unsigned, signer.private_key, signer.verification_method, created=valid_from
+        unsigned, signer.private_key, signer.verification_method, created=valid_from, as_list=True
     )
     token = vcjwt.sign(unsigned, signer.private_key, kid=signer.verification_method)
     number, index = status_position(award.id)

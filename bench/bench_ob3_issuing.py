@@ -85,8 +85,8 @@ def run(database_url: str, count: int) -> tuple[float, float]:
             assert rows == count, rows
             signer = signer_for(session, settings, badge.issuer, now)
             documents = [
-                ob3_issuing.credential_document(award, settings.base_url, now)
-                for award in awards[:SAMPLE]
+                ob3_issuing.credential_document(award, settings.base_url, now, (1, number))
+                for number, award in enumerate(awards[:SAMPLE])
             ]
             started = time.perf_counter()
             for document in documents:

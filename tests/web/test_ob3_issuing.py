@@ -5,6 +5,7 @@ office's revoke (its bit flips), and downloadable as JSON, JWT and baked PNG/SVG
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,10 +19,11 @@ from tests.factories import PASSWORD, AwardFactory, BadgeClassFactory, UserFacto
 from tests.helpers import post_form
 from tests.ob3_support import AppFetcher
 from tests.web.admin_helpers import staff_client
-from wallet.config import ConfigurationError
+from wallet.config import ConfigurationError, Settings
 from wallet.models import Award, AwardCredential, AwardState, CredentialKey
 from wallet.openbadges.ob3 import baking, schema, status
 from wallet.openbadges.ob3.verify import verify
+from wallet.services.ob3 import issuing as ob3_issuing
 from wallet.services.ob3 import keys as ob3_keys
 
 NAME = "データサイエンス基礎 〜統計と機械学習〜"
@@ -187,3 +189,64 @@ def test_rotation_keeps_old_credentials_verifying(
     assert report.valid, report.failures
     with pytest.raises(ConfigurationError, match="retired"):
         ob3_keys.signer_for(db_session, settings, award.badge_class.issuer, later)
+
+
+def _issued(count: int) -> list[Award]:
+    badge_class = BadgeClassFactory(name=NAME, description=DESCRIPTION)
+    return [AwardFactory(badge_class=badge_class, issued=True) for _ in range(count)]
+
+
+def test_status_bits_are_random_not_in_issue_order(db_session: Session, settings: Settings) -> None:
+    awards = _issued(40)
+    assert ob3_issuing.issue_credentials(db_session, settings, awards, datetime.now(UTC)) == 40
+    rows = {row.award_id: row for row in db_session.scalars(select(AwardCredential))}
+    indexes = [rows[award.id].status_index for award in awards]  # in issue order
+    assert len(set(indexes)) == 40
+    assert indexes != sorted(indexes)  # 1 in 40! by chance
+    assert sum(rows[a.id].status_index == a.id % ob3_issuing.LIST_BITS for a in awards) < 3
+    for award in awards:
+        document = json.loads(rows[award.id].document)
+        entry = document["credentialStatus"]
+        assert int(entry["statusListIndex"]) == rows[award.id].status_index
+        assert entry["statusListCredential"].endswith(f"/status/{rows[award.id].status_list}")
+
+
+@pytest.mark.parametrize("count", [1, 30])  # drawn and checked; the whole list read
+def test_a_bit_in_use_is_never_given_again(
+    db_session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    (first,) = _issued(1)
+    ob3_issuing.issue_credentials(db_session, settings, [first], datetime.now(UTC))
+    taken = _stored(db_session, first).status_index
+    drawn = ob3_issuing._random.sample
+
+    def taken_first(population: Sequence[int], k: int) -> list[int]:
+        picked = drawn(population, k)
+        return [taken, *(i for i in picked if i != taken)][:k] if taken in population else picked
+
+    monkeypatch.setattr(ob3_issuing._random, "sample", taken_first)
+    awards = _issued(count)
+    ob3_issuing.issue_credentials(db_session, settings, awards, datetime.now(UTC))
+    indexes = {_stored(db_session, award).status_index for award in awards}
+    assert len(indexes) == count
+    assert taken not in indexes
+
+
+def test_a_bit_taken_at_the_same_moment_is_drawn_again(
+    db_session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (first,) = _issued(1)
+    ob3_issuing.issue_credentials(db_session, settings, [first], datetime.now(UTC))
+    taken = (_stored(db_session, first).status_list, _stored(db_session, first).status_index)
+    real = ob3_issuing.status_positions
+    calls = []
+
+    def raced(session: Session, award_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        calls.append(award_ids)  # the first draw lands on the bit another issuance just took
+        return {award_ids[0]: taken} if len(calls) == 1 else real(session, award_ids)
+
+    monkeypatch.setattr(ob3_issuing, "status_positions", raced)
+    (second,) = _issued(1)
+    assert ob3_issuing.issue_credentials(db_session, settings, [second], datetime.now(UTC)) == 1
+    assert len(calls) == 2
+    assert _stored(db_session, second).status_index != taken[1]

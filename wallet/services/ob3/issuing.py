@@ -15,6 +15,7 @@ Awards issued before this existed get theirs the first time someone asks
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -40,16 +41,50 @@ from wallet.openbadges.ob3.documents import (
 from wallet.services.errors import NotFoundError
 from wallet.services.ob3.keys import IssuerSigner, signer_for
 
-# Bits per status list: the specification's minimum, 16 KB. An award's bit is fixed by its
-# id (list = 1 + id // LIST_BITS, index = id % LIST_BITS): allocated once, never reused.
+# Bits per status list: the specification's minimum, 16 KB (131,072 bits).
 LIST_BITS = status.MIN_BITS
 _CHUNK = 5000
+_ATTEMPTS = 3
+_FEW = 16
+_random = secrets.SystemRandom()
+
+Position = tuple[int, int]  # (status list number, index in it)
 
 
-def status_position(award_id: int) -> tuple[int, int]:
-    """The award's (list number, index); lists are numbered from 1."""
-    number, index = divmod(award_id, LIST_BITS)
-    return number + 1, index
+def list_number(award_id: int) -> int:
+    """The status list an award's bit is in: awards are taken in blocks of ``LIST_BITS``
+    ids (numbered from 1), so a list never runs out of bits."""
+    return 1 + award_id // LIST_BITS
+
+
+def status_positions(session: Session, award_ids: Sequence[int]) -> dict[int, Position]:
+    """A bit for each award, at a random unused index of its list: an index in issue order
+    would tell a list's readers who was awarded when, and next to whom (Bitstring Status
+    List, privacy considerations). Allocated once, never reused."""
+    by_list: dict[int, list[int]] = {}
+    for award_id in award_ids:
+        by_list.setdefault(list_number(award_id), []).append(award_id)
+    positions: dict[int, Position] = {}
+    for number, ids in by_list.items():
+        indexes = _free_indexes(session, number, len(ids))
+        positions.update(
+            (award_id, (number, index)) for award_id, index in zip(ids, indexes, strict=True)
+        )
+    return positions
+
+
+def _free_indexes(session: Session, number: int, count: int) -> list[int]:
+    """``count`` random indexes no credential uses in list ``number``. A few are drawn and
+    checked in one query (a list is rarely near full); many, or a full list, read the list."""
+    in_list = select(AwardCredential.status_index).where(AwardCredential.status_list == number)
+    if count <= _FEW:
+        drawn = _random.sample(range(LIST_BITS), 4 * count)
+        used = set(session.scalars(in_list.where(AwardCredential.status_index.in_(drawn))))
+        free = [index for index in drawn if index not in used]
+        if len(free) >= count:
+            return free[:count]
+    used = set(session.scalars(in_list))
+    return _random.sample([index for index in range(LIST_BITS) if index not in used], count)
 
 
 def _moment(value: datetime) -> datetime:
@@ -83,11 +118,12 @@ def _issuer_profile(badge: BadgeClass, base_url: str) -> Profile:
 
 
 def credential_document(
-    award: Award, base_url: str, valid_from: datetime, language: str = "ja"
+    award: Award, base_url: str, valid_from: datetime, position: Position, language: str = "ja"
 ) -> dict[str, Any]:
-    """The unsigned credential of ``award``: no name, only the salted hash of the address."""
+    """The unsigned credential of ``award``, its status bit at ``position``: no name, only
+    the salted hash of the address."""
     badge = award.badge_class
-    number, index = status_position(award.id)
+    number, index = position
     list_url = urls.ob3_status_list(base_url, badge.issuer.public_id, number)
     identity = hash_identity(normalise_email(award.recipient_email), award.salt)
     return Credential(
@@ -112,13 +148,16 @@ def _signed_row(
     signer: IssuerSigner,
     settings: Settings,
     valid_from: datetime,
+    position: Position,
 ) -> dict[str, Any]:
-    unsigned = credential_document(award, settings.base_url, valid_from, settings.default_locale)
+    unsigned = credential_document(
+        award, settings.base_url, valid_from, position, settings.default_locale
+    )
     signed = integrity.sign(
         unsigned, signer.private_key, signer.verification_method, created=valid_from, as_list=True
     )
     token = vcjwt.sign(unsigned, signer.private_key, kid=signer.verification_method)
-    number, index = status_position(award.id)
+    number, index = position
     return {
         "award_id": award.id,
         "status_list": number,
@@ -145,11 +184,24 @@ def issue_credentials(
     session: Session, settings: Settings, awards: Sequence[Award], now: datetime
 ) -> int:
     """Sign and store the 3.0 credential of each award that has none yet (valid from its
-    issuance, or ``now``); returns how many were made. One bulk insert."""
+    issuance, or ``now``); returns how many were made. One bulk insert, tried again (new
+    random bits) if another issuance took one of the same bits at the same moment."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                return _issue(session, settings, awards, now)
+        except IntegrityError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _issue(session: Session, settings: Settings, awards: Sequence[Award], now: datetime) -> int:
     have = _existing(session, [award.id for award in awards])
     todo = [award for award in awards if award.id not in have]
     if not todo:
         return 0
+    positions = status_positions(session, [award.id for award in todo])
     signers: dict[int, IssuerSigner] = {}
     rows = []
     for award in todo:
@@ -157,7 +209,9 @@ def issue_credentials(
         if issuer.id not in signers:
             signers[issuer.id] = signer_for(session, settings, issuer, now)
         valid_from = award.issued_at or now
-        rows.append(_signed_row(award, signers[issuer.id], settings, valid_from))
+        rows.append(
+            _signed_row(award, signers[issuer.id], settings, valid_from, positions[award.id])
+        )
     session.execute(insert(AwardCredential), rows)
     return len(rows)
 

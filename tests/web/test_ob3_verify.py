@@ -197,3 +197,25 @@ def test_nothing_at_a_credential_url_reads_as_nothing_found(
     response = check_url(client, "http://wallet.test/ob/v3/credentials/nosuchcredential")
     assert response.status_code == 400
     assert "Nothing was found at this address." in response.text
+
+
+def test_endorsements_are_listed_with_their_verdict_in_both_languages(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.unit.openbadges.ob3 import test_endorsements as e
+
+    world = w.World(extra={e.ENDORSER: e.endorser_profile()})
+    monkeypatch.setitem(app.extensions, "wallet.fetcher", world.fetcher())
+    good = w.signed(w.credential(endorsement=(e.signed(),)))
+    block = verdict_block(post(client, "text", text=json.dumps(good)).text)
+    _valid(block)
+    assert "Endorsed by others, each endorsement checked with the endorser's key" in block
+    japanese = verdict_block(post(client, "text", JA, text=json.dumps(good)).text)
+    assert "推薦（エンドースメント）があり、それぞれ推薦者の鍵で確認済みです" in japanese
+
+    verify_view.RESULTS.clear()
+    forged = w.signed(w.credential(endorsement=(e.forged(),)))
+    block = verdict_block(post(client, "text", text=json.dumps(forged)).text)
+    assert VALID in block  # the badge holds; the endorsement is flagged
+    assert "An endorsement in this badge could not be verified" in block
+    assert "check-warn" in block

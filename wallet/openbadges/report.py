@@ -8,7 +8,8 @@ Codes (the app translates them): `input.recognised`, `image.extracted`, `asserti
 `expiry.after_issue`, `expiry.not_expired`, `recipient.match`, `revocation.list_fetched`,
 `revocation.not_revoked`, `image.present`, `image.type`; from the registry, `format.supported`.
 Open Badges 3.0 (`ob3.verify`) adds `credential.fetched`, `credential.parsed`,
-`context.bundled`, `schema.valid`, `proof.suite`, `proof.valid`, `jwt.claims`, `jwt.header`
+`context.bundled`, `schema.valid`, `proof.suite`, `proof.valid`, `jwt.claims`, `jwt.header`,
+`endorsement.valid` (one per endorsement; a warning when it does not hold)
 and reuses `key.listed`, `issuer.fetched`, `issued.not_future` (not yet valid),
 `expiry.not_expired`, `revocation.list_fetched`, `revocation.not_revoked`, `recipient.match`.
 """

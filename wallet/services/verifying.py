@@ -96,6 +96,8 @@ CHECK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("revocation", ("revocation.list_fetched", "revocation.not_revoked")),
     ("expiry", ("issued.not_future", "expiry.after_issue", "expiry.not_expired")),
     ("image", ("image.present", "image.type")),
+    # Open Badges 3.0: endorsements by third parties, each checked with the endorser's key
+    ("endorsement", ("endorsement.valid",)),
     # Blockcerts: the proof leads to the root, and the root is where the anchor says
     ("anchoring", ("anchor.proof", "anchor.found")),
 )

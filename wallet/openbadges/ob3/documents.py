@@ -38,6 +38,7 @@ __all__ = [
     "AchievementSubject",
     "Credential",
     "Criteria",
+    "Endorsement",
     "Evidence",
     "IdentityObject",
     "Image",
@@ -58,6 +59,7 @@ SCHEMA_ID = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
 CREDENTIAL_TYPES = ("OpenBadgeCredential", "AchievementCredential")
+ENDORSEMENT_TYPE = "EndorsementCredential"
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,70 @@ class Credential:
             types=types,
             vcdm=vcdm,
             extra_contexts=tuple(c for c in contexts if c not in (VC_V1, VC_V2, OB_CONTEXT)),
+        )
+
+
+@dataclass(frozen=True)
+class Endorsement:
+    """An EndorsementCredential: a third party (its `issuer`, the endorser) vouching for
+    the thing `subject_id` names (a credential, an achievement or a profile), signed with
+    the endorser's own key."""
+
+    id: str
+    issuer: Profile
+    valid_from: datetime
+    subject_id: str
+    name: str = ""
+    comment: str | None = None
+    valid_until: datetime | None = None
+    vcdm: VCDM = "2.0"
+
+    def to_json(self) -> JSON:
+        """The VC Data Model 2.0 form."""
+        return drop_empty(
+            {
+                "@context": [VC_V2, OB_CONTEXT],
+                "id": self.id,
+                "type": ["VerifiableCredential", ENDORSEMENT_TYPE],
+                "name": self.name,
+                "issuer": self.issuer.to_object(),
+                "validFrom": format_datetime(self.valid_from, "validFrom"),
+                "validUntil": None
+                if self.valid_until is None
+                else format_datetime(self.valid_until, "validUntil"),
+                "credentialSubject": {
+                    "id": self.subject_id,
+                    "type": ["EndorsementSubject"],
+                    "endorsementComment": self.comment,
+                },
+            }
+        )
+
+    @classmethod
+    def from_json(cls, document: Any) -> Endorsement:
+        doc = f.as_object(document, "")
+        types = f.types_of(doc, "")
+        if "VerifiableCredential" not in types or ENDORSEMENT_TYPE not in types:
+            raise DocumentError(
+                "type", "must include VerifiableCredential and EndorsementCredential"
+            )
+        contexts = tuple(c for c in _list(doc.get("@context")) if isinstance(c, str))
+        vcdm: VCDM = "1.1" if VC_V1 in contexts else "2.0"
+        start, end = (
+            ("issuanceDate", "expirationDate") if vcdm == "1.1" else ("validFrom", "validUntil")
+        )
+        if start not in doc:
+            raise DocumentError(start, "is required")
+        subject = f.as_object(doc.get("credentialSubject"), "credentialSubject")
+        return cls(
+            id=f.text(doc, "id", ""),
+            issuer=Profile.from_value(doc.get("issuer"), "issuer"),
+            valid_from=_utc(f.parse_datetime(doc[start], start)),
+            subject_id=f.text(subject, "id", "credentialSubject"),
+            name=f.optional_text(doc, "name", "") or "",
+            comment=f.optional_text(subject, "endorsementComment", "credentialSubject"),
+            valid_until=None if doc.get(end) is None else _utc(f.parse_datetime(doc[end], end)),
+            vcdm=vcdm,
         )
 
 

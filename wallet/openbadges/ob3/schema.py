@@ -6,7 +6,7 @@ Two files, each with its source and SHA-256 in `schemas/manifest.json`:
   1EdTech publishes at `purl.imsglobal.org/spec/ob/v3p0/schema/json/...`, JSON Schema
   2019-09, unchanged. One reading is ours: it wants `proof` as a list, while VC Data Model
   2.0 and Data Integrity allow a single proof object (Digital Bazaar's libraries write one);
-  a single proof is checked as a list of one.
+  a single proof (the credential's, or an embedded endorsement's) is checked as a list of one.
 - VC Data Model 1.1 credentials (`issuanceDate`, context `credentials/v1`): the draft-04
   schema 1EdTech's own validator ships. It predates two definitions of the model, brought
   up to it (`_current_model`): `CredentialStatus` takes extension properties (a
@@ -80,8 +80,7 @@ def violations(document: Any) -> list[str]:
         validator = _validators()["1.1"]
     else:
         validator = _validators()["2.0"]
-        if isinstance(document, Mapping) and isinstance(document.get("proof"), Mapping):
-            document = {**document, "proof": [document["proof"]]}
+        document = _proofs_as_lists(document)
     found = []
     for error in sorted(validator.iter_errors(document), key=lambda e: str(list(e.absolute_path))):
         path = "".join(
@@ -91,6 +90,25 @@ def violations(document: Any) -> list[str]:
         if len(found) == MAX_ERRORS:
             break
     return found
+
+
+def _proofs_as_lists(document: Any) -> Any:
+    """The document with a single `proof` object, its own or an embedded endorsement's,
+    as a list of one (what the 2.0 schema wants; VC Data Model 2.0 allows either)."""
+    if not isinstance(document, Mapping):
+        return document
+    changed = dict(document)
+    if isinstance(changed.get("proof"), Mapping):
+        changed["proof"] = [changed["proof"]]
+    endorsements = changed.get("endorsement")
+    if isinstance(endorsements, list):
+        changed["endorsement"] = [
+            {**item, "proof": [item["proof"]]}
+            if isinstance(item, Mapping) and isinstance(item.get("proof"), Mapping)
+            else item
+            for item in endorsements
+        ]
+    return changed
 
 
 def _short(message: str, limit: int = 160) -> str:

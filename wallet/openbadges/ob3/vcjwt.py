@@ -18,10 +18,11 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+from wallet.openbadges import _fields as f
 from wallet.openbadges import signing
 from wallet.openbadges.errors import DocumentError, OpenBadgesError, ProofError
 from wallet.openbadges.ob3 import keys
-from wallet.openbadges.ob3.documents import Credential
+from wallet.openbadges.ob3.documents import ENDORSEMENT_TYPE, Credential, Endorsement
 
 ALGORITHMS = ("EdDSA", "RS256")
 HEADERS = frozenset({"alg", "kid", "jwk", "typ"})
@@ -55,15 +56,24 @@ def _numeric(moment: datetime) -> int:
 
 
 def claims_for(credential: Mapping[str, Any]) -> dict[str, Any]:
-    """The JWT claims a credential's fields call for (DocumentError if it cannot be read)."""
-    parsed = Credential.from_json(credential)
+    """The JWT claims a credential's fields call for (DocumentError if it cannot be read):
+    an OpenBadgeCredential's, or an EndorsementCredential's (whose subject is what it
+    endorses)."""
+    parsed: Credential | Endorsement
+    subject: str | None
+    if ENDORSEMENT_TYPE in f.types_of(f.as_object(credential, ""), ""):
+        parsed = Endorsement.from_json(credential)
+        subject = parsed.subject_id
+    else:
+        parsed = Credential.from_json(credential)
+        subject = parsed.subject.id
     claims: dict[str, Any] = {
         "iss": parsed.issuer.id,
         "jti": parsed.id,
         "nbf": _numeric(parsed.valid_from),
     }
-    if parsed.subject.id is not None:
-        claims["sub"] = parsed.subject.id
+    if subject is not None:
+        claims["sub"] = subject
     if parsed.valid_until is not None:
         claims["exp"] = _numeric(parsed.valid_until)
     return claims

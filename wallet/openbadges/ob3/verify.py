@@ -33,7 +33,7 @@ from wallet.openbadges.errors import (
 )
 from wallet.openbadges.fetching import Fetcher, FetchError, json_body
 from wallet.openbadges.ob3 import baking, integrity, keys, schema, status, vcjwt
-from wallet.openbadges.ob3.documents import Credential
+from wallet.openbadges.ob3.documents import Credential, Endorsement
 from wallet.openbadges.ob3.recipient import recipient_matches
 from wallet.openbadges.report import Report
 
@@ -156,7 +156,7 @@ def _verify_json(document: Any, report: Report, options: _Options) -> None:
     credential = _parse(document, report)
     if credential is None:
         return
-    _check_proofs(document, credential, report, options)
+    _check_proofs(document, credential.issuer.id, report, options)
     _check_common(credential, report, options)
 
 
@@ -177,7 +177,7 @@ def _verify_jwt(token: str, report: Report, options: _Options) -> None:
         report.passed("jwt.claims")
     if read.extra_headers:
         report.warned("jwt.header", f"headers OB 3.0 does not allow: {read.extra_headers}")
-    _check_jwt_signature(token, read, credential, report, options)
+    _check_jwt_signature(token, read, credential.issuer.id, credential.valid_from, report, options)
     _check_common(credential, report, options)
 
 
@@ -220,8 +220,9 @@ def _usable(method: keys.VerificationMethod, moment: datetime, report: Report) -
 
 
 def _check_proofs(
-    document: Mapping[str, Any], credential: Credential, report: Report, options: _Options
+    document: Mapping[str, Any], issuer_id: str, report: Report, options: _Options
 ) -> None:
+    """One valid proof, by a key `issuer_id` lists, suffices."""
     proofs = integrity.proofs_of(document)
     if not proofs:
         report.failed("proof.valid", "the credential carries no proof")
@@ -229,7 +230,7 @@ def _check_proofs(
     failures: list[tuple[str, str]] = []
     for index, raw in enumerate(proofs):
         scratch = Report()
-        if _check_proof(document, raw, f"proof[{index}]", credential, scratch, options):
+        if _check_proof(document, raw, f"proof[{index}]", issuer_id, scratch, options):
             report.checks.extend(scratch.checks)
             return
         failures.extend((check.code, check.detail) for check in scratch.failures)
@@ -241,7 +242,7 @@ def _check_proof(
     document: Mapping[str, Any],
     raw: Any,
     path: str,
-    credential: Credential,
+    issuer_id: str,
     report: Report,
     options: _Options,
 ) -> bool:
@@ -250,7 +251,7 @@ def _check_proof(
     except ProofError as error:
         return report.failed(error.code, error.reason)
     report.passed("proof.suite", integrity.CRYPTOSUITE)
-    method = _issuer_method(credential.issuer.id, proof.verification_method, report, options)
+    method = _issuer_method(issuer_id, proof.verification_method, report, options)
     if method is None or not _usable(method, proof.created or options.now, report):
         return False
     if not isinstance(method.public_key, ed25519.Ed25519PublicKey):
@@ -267,7 +268,12 @@ def _check_proof(
 
 
 def _check_jwt_signature(
-    token: str, read: vcjwt.Token, credential: Credential, report: Report, options: _Options
+    token: str,
+    read: vcjwt.Token,
+    issuer_id: str,
+    valid_from: datetime,
+    report: Report,
+    options: _Options,
 ) -> None:
     alg = read.header.get("alg")
     if alg not in vcjwt.ALGORITHMS:
@@ -276,13 +282,13 @@ def _check_jwt_signature(
     report.passed("proof.suite", str(alg))
     kid, jwk = read.header.get("kid"), read.header.get("jwk")
     if isinstance(kid, str):
-        method = _issuer_method(credential.issuer.id, kid, report, options)
+        method = _issuer_method(issuer_id, kid, report, options)
     elif jwk is not None:
-        method = _method_for_jwk(credential.issuer.id, jwk, report, options)
+        method = _method_for_jwk(issuer_id, jwk, report, options)
     else:
         report.failed("key.listed", "the JWT header names no key (kid or jwk)")
         return
-    if method is None or not _usable(method, credential.valid_from, report):
+    if method is None or not _usable(method, valid_from, report):
         return
     try:
         vcjwt.verify_signature(token, method.public_key)
@@ -329,6 +335,7 @@ def _check_common(credential: Credential, report: Report, options: _Options) -> 
     else:
         report.passed("expiry.not_expired", credential.valid_until.isoformat())
     _check_status(credential, report, options)
+    _check_endorsements(credential, report, options)
     if options.recipients:
         if recipient_matches(credential, options.recipients):
             report.passed("recipient.match")
@@ -379,8 +386,74 @@ def _check_list_credential(list_doc: Any, credential: Credential, options: _Opti
     scratch = Report()
     for index, raw in enumerate(integrity.proofs_of(list_doc)):
         proof_report = Report()
-        if _check_proof(list_doc, raw, f"proof[{index}]", credential, proof_report, options):
+        if _check_proof(
+            list_doc, raw, f"proof[{index}]", credential.issuer.id, proof_report, options
+        ):
             return
         scratch.checks.extend(proof_report.failures)
     reasons = "; ".join(check.detail for check in scratch.checks) or "it carries no proof"
     raise status.StatusError(f"the status list's proof does not hold: {reasons}")
+
+
+# Endorsements --------------------------------------------------------------------------------
+
+
+def _check_endorsements(credential: Credential, report: Report, options: _Options) -> None:
+    """Each endorsement the credential carries, checked as a credential of its endorser:
+    bundled contexts, its proof (or JWT signature) by a key the endorser lists, its dates,
+    and that it endorses this credential, its achievement or its issuer. The credential's
+    own proof already covers that the issuer put it there; one that does not hold is a
+    warning (`endorsement.valid`), not a failure of the badge."""
+    achievement = credential.subject.achievement
+    endorsed = {credential.id, credential.issuer.id, achievement.id}
+    if achievement.creator is not None:
+        endorsed.add(achievement.creator.id)
+    items: list[Mapping[str, Any] | str] = [*credential.endorsement, *credential.endorsement_jwt]
+    for item in items:
+        who, problem = _endorsement_problem(item, endorsed, options)
+        if problem is None:
+            report.passed("endorsement.valid", who)
+        else:
+            report.warned("endorsement.valid", f"{who}: {problem}" if who else problem)
+
+
+def _endorsement_problem(
+    item: Mapping[str, Any] | str, endorsed: set[str], options: _Options
+) -> tuple[str, str | None]:
+    """(who endorses, why the endorsement does not hold, or None when it does)."""
+    read: vcjwt.Token | None = None
+    document: Mapping[str, Any] = item if isinstance(item, Mapping) else {}
+    if isinstance(item, str):
+        try:
+            read = vcjwt.read(item)
+        except DocumentError as error:
+            return "", str(error)
+        document = read.credential
+    contexts = [c for c in f.object_list(document, "@context") if isinstance(c, str)]
+    unbundled = [url for url in contexts if url not in jsonld.context_urls()]
+    if unbundled:
+        return "", f"contexts that are not bundled: {', '.join(unbundled)}"
+    try:
+        endorsement = Endorsement.from_json(document)
+    except DocumentError as error:
+        return "", f"not an endorsement credential: {error}"
+    who = endorsement.issuer.name or endorsement.issuer.id
+    if endorsement.subject_id not in endorsed:
+        return who, f"it endorses {endorsement.subject_id}, not this badge or its issuer"
+    if endorsement.valid_from > options.now + CLOCK_SKEW:
+        return who, "not valid yet"
+    if endorsement.valid_until is not None and endorsement.valid_until <= options.now:
+        return who, "expired"
+    scratch = Report()
+    if read is None:
+        _check_proofs(document, endorsement.issuer.id, scratch, options)
+    else:
+        disagreements = vcjwt.claim_disagreements(read)
+        if disagreements:
+            return who, "; ".join(disagreements)
+        _check_jwt_signature(
+            str(item), read, endorsement.issuer.id, endorsement.valid_from, scratch, options
+        )
+    if scratch.failures:
+        return who, "; ".join(check.detail for check in scratch.failures)
+    return who, None

@@ -40,18 +40,7 @@ def endorser_profile() -> dict[str, Any]:
     method = keys.VerificationMethod(
         ENDORSER_KEY_ID, "Multikey", ENDORSER, ENDORSER_KEY.public_key()
     ).to_json()
-    return {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-            "https://www.w3.org/ns/cid/v1",
-        ],
-        "id": ENDORSER,
-        "type": ["Profile"],
-        "name": "静岡県経営者協会",
-        "verificationMethod": [method],
-        "assertionMethod": [method["id"]],
-    }
+    return w.profile_document(ENDORSER, "静岡県経営者協会", [method])
 
 
 def signed(

@@ -72,6 +72,22 @@ def credential(index: int = 5, **changes: Any) -> Credential:
     return replace(made, **changes)
 
 
+def profile_document(profile_id: str, name: str, methods: list[dict[str, Any]]) -> dict[str, Any]:
+    """A 3.0 profile listing `methods` for assertions (an issuer's, or an endorser's)."""
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+            "https://www.w3.org/ns/cid/v1",
+        ],
+        "id": profile_id,
+        "type": ["Profile"],
+        "name": name,
+        "verificationMethod": methods,
+        "assertionMethod": [item["id"] for item in methods],
+    }
+
+
 @dataclass
 class World:
     """An issuer profile listing its keys, and a fetcher serving it and its status list."""
@@ -97,18 +113,7 @@ class World:
                     RSA_KEY_ID, "JsonWebKey", ISSUER, self.rsa_key.public_key()
                 ).to_json()
             )
-        return {
-            "@context": [
-                "https://www.w3.org/ns/credentials/v2",
-                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-                "https://www.w3.org/ns/cid/v1",
-            ],
-            "id": ISSUER,
-            "type": ["Profile"],
-            "name": "例示大学 教務課",
-            "verificationMethod": methods,
-            "assertionMethod": [item["id"] for item in methods],
-        }
+        return profile_document(ISSUER, "例示大学 教務課", methods)
 
     def status_list(self) -> dict[str, Any]:
         bits = status.new_bitstring()

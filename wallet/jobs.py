@@ -306,7 +306,12 @@ def _note_bulk_insert(state: ORMExecuteState) -> None:
 
 
 def _kick_after_commit(session: Session) -> None:
-    """Queue the drains; for a large batch of mail several, so that parallel workers share it."""
+    """Queue the drains; for a large batch of mail several, so that parallel workers share it.
+    Releasing a savepoint fires this too: the mail is not committed yet, so the drain waits
+    for the outermost commit (a worker would find nothing, and in immediate mode it would
+    wait for the write lock this very transaction holds)."""
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING, {})
     mail, requests = (
         pending.get(OutboxMail.__tablename__, 0),

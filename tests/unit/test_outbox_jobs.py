@@ -59,6 +59,17 @@ def test_commit_with_mail_queues_one_drain(db_session: Session, queue: Huey) -> 
     assert task.name.endswith("drain_outbox")
 
 
+def test_a_savepoint_released_waits_for_the_real_commit(db_session: Session, queue: Huey) -> None:
+    queue_one(db_session)
+    with db_session.begin_nested():  # e.g. issuing the badge's 3.0 credential after accepting
+        UserFactory()
+    assert queue.pending_count() == 0  # the mail is not committed yet
+
+    db_session.commit()
+
+    assert queue.pending_count() == 1
+
+
 def test_rolled_back_change_leaves_no_mail_and_no_job(db_session: Session, queue: Huey) -> None:
     UserFactory(email="hanako@shizuoka.ac.jp")
     queue_one(db_session)

@@ -195,11 +195,15 @@ class _Writer:
             return attributes, _text(svg_css.clean_stylesheet(_style_text(element)))
         content = [_text(element.text or "")]
         for child in element:
+            uses_xlink = self.uses_xlink
             markup = self._element(child, depth + 1)
             # title and desc are read as HTML when the image is pasted into a page, where
-            # <image> turns into <img>: they keep their text only (browsers draw neither)
+            # <image> turns into <img>: they keep their text only (browsers draw neither);
+            # what they held is still checked, but its links declare nothing
             if name not in ("title", "desc"):
                 content.append(markup)
+            else:
+                self.uses_xlink = uses_xlink
             content.append(_text(child.tail or ""))
         return attributes, "".join(content)
 

@@ -267,3 +267,69 @@ def test_the_staff_list_shows_roles_departments_and_state(
     assert "全学管理者" in page
     assert "学部等担当者" in page
     assert page.index("情報 太郎") < page.index("停止 花子")  # active ones first
+
+
+def _invitations(session: Session) -> list[str]:
+    """The set-password links mailed to NEW, oldest first."""
+    session.expire_all()
+    mails = session.scalars(
+        select(OutboxMail).where(OutboxMail.to_email == NEW).order_by(OutboxMail.id)
+    )
+    return [str(mail.context["set_password_url"]).removeprefix(BASE_URL) for mail in mails]
+
+
+def test_an_invitation_not_used_yet_can_be_sent_again_with_a_new_link(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    client, admin, issuer = staff_client(client)
+    informatics, _education = _departments(issuer)
+    assert _invite(client, informatics).status_code == 302
+    member = _user(db_session)
+    assert member is not None
+    page = f"/admin/staff/{member.id}"
+    assert "招待中（パスワード未設定）" in client.get("/admin/staff").text
+    assert "招待を再送する" in client.get(page).text
+
+    again = post_form(client, f"/admin/staff/{member.id}/invite-again", {}, page=page)
+    assert again.status_code == 302
+    assert f"{NEW} に招待を再送しました" in client.get(again.location).text
+    first, second = _invitations(db_session)
+    assert first != second
+    assert [e.action for e in _entries(db_session)] == ["staff.invite", "staff.reinvite"]
+    assert _entries(db_session)[1].actor_id == admin.id
+
+    newcomer = app.test_client()
+    chosen = "秋の浜名湖を一周する 2026"
+    stale = post_form(newcomer, first, {"password": chosen, "confirm": chosen})
+    assert stale.status_code != 302  # the earlier link stopped working
+    assert post_form(newcomer, second, {"password": chosen, "confirm": chosen}).status_code == 302
+    assert post_form(newcomer, "/login", {"email": NEW, "password": chosen}).status_code == 302
+
+    assert "招待中" not in client.get("/admin/staff").text
+    assert "招待を再送する" not in client.get(page).text
+    used = post_form(client, f"/admin/staff/{member.id}/invite-again", {}, page=page)
+    assert used.status_code == 400
+    assert "すでにパスワードを設定しています" in used.text
+    assert len(_invitations(db_session)) == 2
+
+
+def test_an_invitation_is_not_sent_again_to_an_account_turned_off_or_by_department_staff(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    client, _admin, issuer = staff_client(client)
+    informatics, _education = _departments(issuer)
+    _invite(client, informatics)
+    member = _user(db_session)
+    assert member is not None
+    page = f"/admin/staff/{member.id}"
+    post_form(client, f"/admin/staff/{member.id}/deactivate", {}, page=page)
+    assert "招待を再送する" not in client.get(page).text
+    off = post_form(client, f"/admin/staff/{member.id}/invite-again", {}, page=page)
+    assert off.status_code == 400
+    assert "先にアカウントを再開してから" in off.text
+
+    colleague = app.test_client()
+    log_in(colleague, UserFactory(department_staff=True, departments=[informatics]))
+    other = post_form(colleague, f"/admin/staff/{member.id}/invite-again", {}, page="/admin/")
+    assert other.status_code == 404
+    assert len(_invitations(db_session)) == 1

@@ -33,6 +33,7 @@ AUDIT_ACTION_LABELS: dict[str, Any] = {
     "staff.access": _l("Changed a staff member's role or departments"),
     "staff.deactivate": _l("Turned a staff account off"),
     "staff.reactivate": _l("Turned a staff account on again"),
+    "staff.reinvite": _l("Sent a staff invitation again"),
     "department.create": _l("Created a department"),
     "department.rename": _l("Renamed a department"),
 }

@@ -39,6 +39,11 @@ MESSAGES: dict[str, Any] = {
         "(So there is always an administrator left to undo a change.)"
     ),
     "own_account": _l("You cannot turn your own account off: ask another administrator."),
+    "invitation_used": _l(
+        "This member has already chosen a password. If they forgot it, they can use "
+        "“Forgot your password?” on the login page."
+    ),
+    "invitation_off": _l("Turn the account on first, then send the invitation again."),
 }
 
 ROLE_LABELS: dict[str, Any] = {

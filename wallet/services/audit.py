@@ -37,6 +37,7 @@ ACTIONS = (
     "staff.deactivate",
     "staff.invite",
     "staff.reactivate",
+    "staff.reinvite",
 )
 # never copied into details, whatever a caller passes
 SECRET_KEYS = frozenset({"password", "password_hash", "token", "token_hash", "secret"})

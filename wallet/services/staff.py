@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from wallet import urls
 from wallet.db import utcnow
-from wallet.models import Department, StaffRole, TokenPurpose, User
+from wallet.models import AuditEntry, Department, StaffRole, Token, TokenPurpose, User
 from wallet.openbadges.hashing import normalise_email
 from wallet.security import hash_password
 from wallet.services import audit
@@ -190,6 +190,28 @@ def invite_staff_member(
         now=now,
         check_policy=False,
     )
+    _mail_invitation(session, user, departments, base_url=base_url, actor=actor, now=now)
+    details = {"email": user.email, "name": user.name}
+    audit.record(
+        session,
+        actor,
+        "staff.invite",
+        user,
+        details | _access_details(user.staff_role, departments),
+    )
+    return user
+
+
+def _mail_invitation(
+    session: Session,
+    user: User,
+    departments: Iterable[Department],
+    *,
+    base_url: str,
+    actor: User,
+    now: datetime,
+) -> None:
+    """A set-password link for ``user`` (good for ``INVITATION_LIFETIME``), in the outbox."""
     raw = issue_token(
         session,
         purpose=TokenPurpose.RESET,
@@ -203,7 +225,7 @@ def invite_staff_member(
         session,
         template=INVITATION,
         to_email=user.email,
-        locale=locale,
+        locale=user.locale,
         context={
             "recipient_name": user.name,
             "email": user.email,
@@ -217,14 +239,59 @@ def invite_staff_member(
             "days": INVITATION_LIFETIME.days,
         },
     )
-    details = {"email": user.email, "name": user.name}
-    audit.record(
-        session,
-        actor,
-        "staff.invite",
-        user,
-        details | _access_details(user.staff_role, departments),
+
+
+def pending_invitations(session: Session, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` invited by an administrator who have used no set-password
+    link since: their owners have not chosen a password yet."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    invited = set(
+        session.scalars(
+            select(AuditEntry.target_id).where(
+                AuditEntry.action == "staff.invite", AuditEntry.target_id.in_(ids)
+            )
+        )
     )
+    spent = set(
+        session.scalars(
+            select(Token.user_id).where(
+                Token.user_id.in_(ids),
+                Token.purpose == TokenPurpose.RESET,
+                Token.used_at.is_not(None),
+            )
+        )
+    )
+    return {user_id for user_id in invited - spent if user_id is not None}
+
+
+def invitation_pending(session: Session, user: User) -> bool:
+    return user.id in pending_invitations(session, [user.id])
+
+
+def resend_invitation(
+    session: Session, user_id: int, *, base_url: str, actor: User, now: datetime | None = None
+) -> User:
+    """The invitation mailed again with a new link (the earlier links stop working), for
+    an account whose owner has not chosen a password yet; audited. ``StaffError``
+    ("invitation_used", "invitation_off") otherwise."""
+    now = now or utcnow()
+    _require_admin(actor)
+    user = get_staff_member(session, user_id)
+    if user.is_deactivated:
+        raise StaffError("invitation_off")
+    if not invitation_pending(session, user):
+        raise StaffError("invitation_used")
+    earlier = select(Token).where(
+        Token.user_id == user.id,
+        Token.purpose == TokenPurpose.RESET,
+        Token.expires_at > now,
+    )
+    for token in session.scalars(earlier):
+        token.expires_at = now
+    _mail_invitation(session, user, user.departments, base_url=base_url, actor=actor, now=now)
+    audit.record(session, actor, "staff.reinvite", user, {"email": user.email})
     return user
 
 

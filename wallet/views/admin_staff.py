@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from wallet.db import utcnow
@@ -22,6 +23,7 @@ from wallet.forms.staff import (
     show_error,
 )
 from wallet.i18n import pick
+from wallet.models import User
 from wallet.services import issuing, staff
 from wallet.services.accounts import AccountExistsError
 from wallet.services.errors import ValidationError
@@ -50,9 +52,12 @@ def _access(form: StaffAccessForm | InviteStaffForm) -> staff.StaffAccess:
 
 @bp.get("/staff")
 def list_staff() -> Page:
+    session = db.session()
+    members = staff.list_staff(session)
     return render_template(
         "admin/staff.html",
-        members=staff.list_staff(db.session()),
+        members=members,
+        invited=staff.pending_invitations(session, [m.id for m in members]),
         role_label=role_label,
         me=signed_in_user(),
     )
@@ -99,21 +104,40 @@ def edit_staff(user_id: int) -> Page:
             session.commit()
             flash(_("The role and departments of %(email)s are saved.", email=member.email))
             return redirect(url_for("admin_staff.list_staff"))
+    return _edit_page(member, ActionForm(formdata=None), form), _status(form)
+
+
+def _edit_page(member: User, action_form: ActionForm, form: StaffAccessForm | None = None) -> str:
+    """The member's page; ``form`` as posted, or their current access; ``action_form``
+    carries the error of a button that was refused (turn off/on, invite again)."""
+    if form is None:
+        form = StaffAccessForm(formdata=None, role=member.staff_role)
+        _with_departments(form)
+        form.department_ids.data = [d.id for d in member.departments]
+    session = db.session()
     return render_template(
         "admin/staff_edit.html",
         form=form,
         member=member,
         me=signed_in_user(),
-        action_form=ActionForm(formdata=None),
-    ), _status(form)
+        action_form=action_form,
+        invitation_pending=not member.is_deactivated and staff.invitation_pending(session, member),
+        invitation_days=staff.INVITATION_LIFETIME.days,
+    )
 
 
-def _switch(user_id: int, *, on: bool) -> Page:
+def _button(user_id: int) -> tuple[Session, User, ActionForm]:
+    """The member a button on their page acts on, and its form (400 when not valid)."""
     session = db.session()
     member = staff.get_staff_member(session, user_id)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    return session, member, form
+
+
+def _switch(user_id: int, *, on: bool) -> Page:
+    session, member, form = _button(user_id)
     try:
         if on:
             staff.reactivate_staff_member(session, member.id, actor=signed_in_user())
@@ -121,22 +145,28 @@ def _switch(user_id: int, *, on: bool) -> Page:
             staff.deactivate_staff_member(session, member.id, actor=signed_in_user(), now=utcnow())
     except ValidationError as error:
         show_error(form, error)
-        access = StaffAccessForm(formdata=None, role=member.staff_role)
-        _with_departments(access)
-        access.department_ids.data = [d.id for d in member.departments]
-        return render_template(
-            "admin/staff_edit.html",
-            form=access,
-            member=member,
-            me=signed_in_user(),
-            action_form=form,
-        ), 400
+        return _edit_page(member, form), 400
     session.commit()
     if on:
         flash(_("%(email)s can log in again.", email=member.email), "success")
     else:
         flash(_("%(email)s can no longer log in.", email=member.email), "success")
     return redirect(url_for("admin_staff.list_staff"))
+
+
+@bp.post("/staff/<int:user_id>/invite-again")
+def reinvite_staff(user_id: int) -> Page:
+    session, member, form = _button(user_id)
+    try:
+        staff.resend_invitation(
+            session, member.id, base_url=app_settings().base_url, actor=signed_in_user()
+        )
+    except ValidationError as error:
+        show_error(form, error)
+        return _edit_page(member, form), 400
+    session.commit()
+    flash(_("The invitation to %(email)s has been sent again.", email=member.email), "success")
+    return redirect(url_for("admin_staff.edit_staff", user_id=member.id))
 
 
 @bp.post("/staff/<int:user_id>/deactivate")

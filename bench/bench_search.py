@@ -204,6 +204,8 @@ def _searches(sample: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
         ("badge + name + oldest first",
          {"badge_class": sample["badge"], "q": "山田 太郎", "sort": "oldest"}),
         ("no match", {"q": "存在しない名前"}),
+        ("department", {"department": sample["department"]}),
+        ("department + family name (鈴木)", {"department": sample["department"], "q": "鈴木"}),
     ]  # fmt: skip
 
 
@@ -290,6 +292,7 @@ def run(
             "email_part": ".".join(award.recipient_email.split(".")[:2]),
             "number": award.student_number,
             "badge": str(award.badge_class_id),
+            "department": str(award.badge_class.department_id),
             "month_from": month.isoformat(),
             "month_to": (month.replace(day=28)).isoformat(),
         }
@@ -325,6 +328,7 @@ def run(
             found = issuing.AwardFilter(
                 text=args.get("q", ""),
                 badge_class_id=int(args["badge_class"]) if "badge_class" in args else None,
+                department_id=int(args["department"]) if "department" in args else None,
                 state=args.get("state", ""),
                 issued_from=datetime.fromisoformat(args["issued_from"]).date()
                 if "issued_from" in args

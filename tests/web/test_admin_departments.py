@@ -138,6 +138,8 @@ def test_department_staff_see_only_their_departments_everywhere(
     assert "教育 花子" not in search
     assert f'value="{theirs.id}"' not in search  # nor in the badge filter
     assert client.get(f"/admin/awards?badge_class={theirs.id}").status_code == 400
+    assert "すべての学部・研究科等" not in search  # one department: nothing to choose
+    assert client.get(f"/admin/awards?department={theirs.department_id}").status_code == 400
     exported = client.get("/admin/awards.csv").get_data(as_text=True).removeprefix("\ufeff")
     names = [row[0] for row in csv.reader(io.StringIO(exported))][1:]
     assert names == ["工学 太郎"]

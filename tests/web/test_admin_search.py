@@ -11,7 +11,7 @@ from html import unescape
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.factories import AwardFactory, BadgeClassFactory
+from tests.factories import AwardFactory, BadgeClassFactory, DepartmentFactory
 from tests.web.admin_helpers import staff_client
 from wallet.models import Award, AwardState
 
@@ -262,13 +262,14 @@ def test_the_csv_is_the_same_list(client: FlaskClient) -> None:
     client, _staff, _issuer = staff_client(client)
     _seed()
     rows = _csv(client, "q=花子&sort=oldest")
-    assert rows[0][:5] == ["氏名", "メールアドレス", "学籍番号", "バッジ名", "状態"]
-    assert [(r[0], r[1], r[3], r[4]) for r in rows[1:]] == [
+    header = ["氏名", "メールアドレス", "学籍番号", "バッジ名", "学部・研究科等", "状態"]
+    assert rows[0][:6] == header
+    assert [(r[0], r[1], r[3], r[5]) for r in rows[1:]] == [
         ("静岡 花子", "hanako@example.ac.jp", "データサイエンス入門", "未受け取り"),
         ("静岡 花子", "hanako@example.ac.jp", "ロボット工学", "受け取り済み（台帳への記録待ち）"),
     ]
     revoked = _csv(client, "state=revoked")[1]
-    assert revoked[4] == "取り消し済み"
+    assert revoked[5] == "取り消し済み"
     assert "誤り" in revoked
     assert len(_csv(client)) == 5
 
@@ -300,3 +301,28 @@ def test_a_large_export_streams_every_row(client: FlaskClient) -> None:
     rows = _csv(client)
     assert len(rows) == 1206
     assert len({r[0] for r in rows[1:]}) == 1205
+
+
+def test_filter_and_export_by_department(client: FlaskClient) -> None:
+    client, _staff, issuer = staff_client(client)
+    engineering = issuer.departments[0]
+    education = DepartmentFactory(issuer=issuer, name="教育学部", name_en="Faculty of Education")
+    robots = BadgeClassFactory(department=engineering, name="ロボット工学")
+    drones = BadgeClassFactory(department=engineering, name="ドローン操縦")
+    teaching = BadgeClassFactory(department=education, name="教職実践")
+    AwardFactory(badge_class=robots, recipient_name="工学 太郎", issued_on=NOW)
+    AwardFactory(badge_class=drones, recipient_name="工学 次郎", issued_on=NOW - timedelta(days=1))
+    AwardFactory(badge_class=teaching, recipient_name="教育 花子", issued_on=NOW)
+    page = client.get("/admin/awards").text
+    assert "すべての学部・研究科等" in page
+    assert _search(client, f"department={engineering.id}") == ["工学 太郎", "工学 次郎"]
+    assert _search(client, f"department={education.id}") == ["教育 花子"]
+    assert _search(client, f"department={education.id}&badge_class={robots.id}") == []
+    rows = _csv(client, f"department={engineering.id}")
+    assert [(r[0], r[3], r[4]) for r in rows[1:]] == [
+        ("工学 太郎", "ロボット工学", "工学部"),
+        ("工学 次郎", "ドローン操縦", "工学部"),
+    ]
+    unknown = client.get("/admin/awards?department=999999")
+    assert unknown.status_code == 400
+    assert "工学 太郎" not in unknown.text

@@ -43,7 +43,8 @@ _DATE = _l("Enter a date as YYYY-MM-DD.")
 class AwardSearchForm(WalletForm):
     """The award search: a GET form, so a search is a link to share (no CSRF token,
     since it changes nothing). Build it with ``formdata=request.args``; the view
-    puts the badge classes in ``badge_class.choices``."""
+    puts the badge classes in ``badge_class.choices`` and the departments in
+    ``department.choices``."""
 
     class Meta:
         csrf = False
@@ -54,6 +55,7 @@ class AwardSearchForm(WalletForm):
         description=_l("Any part of it, for example 花子, @example.ac.jp or 7031."),
     )
     badge_class = SelectField(_l("Badge"), choices=[], validate_choice=True, default="")
+    department = SelectField(_l("Department"), choices=[], validate_choice=True, default="")
     state = SelectField(
         _l("State"),
         choices=[SelectChoice("", _l("Any state"))]

@@ -36,10 +36,14 @@ def _status(form: object) -> int:
 
 def _search_form() -> AwardSearchForm:
     form = AwardSearchForm(formdata=request.args)
-    locale = str(get_locale())
+    locale, session, staff = str(get_locale()), db.session(), signed_in_user()
     form.badge_class.choices = [("", _("Any badge"))] + [
         (str(badge.id), pick(locale, badge.name, badge.name_en))
-        for badge in issuing.badge_class_choices(db.session(), signed_in_user())
+        for badge in issuing.badge_class_choices(session, staff)
+    ]
+    form.department.choices = [("", _("Any department"))] + [
+        (str(department.id), pick(locale, department.name, department.name_en))
+        for department in issuing.department_choices(session, staff)
     ]
     return form
 
@@ -48,6 +52,7 @@ def _award_filter(form: AwardSearchForm) -> issuing.AwardFilter:
     return issuing.AwardFilter(
         text=form.q.data or "",
         badge_class_id=int(form.badge_class.data) if form.badge_class.data else None,
+        department_id=int(form.department.data) if form.department.data else None,
         state=form.state.data or "",
         issued_from=form.issued_from.data,
         issued_to=form.issued_to.data,
@@ -96,6 +101,7 @@ def _csv_cells(row: issuing.AwardRow) -> list[str]:
         row.email,
         row.student_number,
         row.badge_name,
+        row.department_name,
         str(STATE_LABELS.get(row.state, row.state)),
         format_date(row.issued_on, "yyyy-MM-dd", rebase=False),
         _when(row.accepted_at),
@@ -124,6 +130,7 @@ def export_awards() -> Page:
         _("Email"),
         _("Student number"),
         _("Badge"),
+        _("Department"),
         _("State"),
         _("Awarded on"),
         _("Accepted at"),

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, contains_eager
 
 from wallet.db import ID_MAX
-from wallet.models import Award, AwardState, BadgeClass, User
+from wallet.models import Award, AwardState, BadgeClass, Department, User
 from wallet.services.issuing.errors import IssuingError
 from wallet.services.issuing.scope import staff_awards, staff_badge_classes
 
@@ -65,6 +65,7 @@ class AwardFilter:
 
     text: str = ""  # part of the name, address or student number
     badge_class_id: int | None = None
+    department_id: int | None = None  # the awards of its badge classes
     state: str = ""  # one of STATES, or "" for any
     issued_from: date | None = None  # award dates, in the office's time zone
     issued_to: date | None = None
@@ -161,6 +162,7 @@ def check_filter(found: AwardFilter) -> AwardFilter:
     return AwardFilter(
         text=text,
         badge_class_id=found.badge_class_id,
+        department_id=found.department_id,
         state=found.state,
         issued_from=found.issued_from,
         issued_to=found.issued_to,
@@ -181,6 +183,9 @@ def _conditions(found: AwardFilter, timezone: str) -> list[ColumnElement[bool]]:
         )
     if found.badge_class_id is not None:
         conditions.append(Award.badge_class_id == found.badge_class_id)
+    if found.department_id is not None:
+        in_department = select(BadgeClass.id).where(BadgeClass.department_id == found.department_id)
+        conditions.append(Award.badge_class_id.in_(in_department))
     if found.state == "revoked":
         conditions.append(Award.revoked_at.is_not(None))
     elif found.state:
@@ -293,6 +298,7 @@ class AwardRow:
     email: str
     student_number: str
     badge_name: str
+    department_name: str
     state: str  # one of STATES
     issued_on: datetime
     accepted_at: datetime | None
@@ -319,11 +325,13 @@ def export_awards(
     query = (
         matching_awards(session, staff, found, timezone=timezone)
         .join(Award.badge_class)
+        .join(Department, Department.id == BadgeClass.department_id)
         .with_only_columns(
             Award.recipient_name,
             Award.recipient_email,
             Award.student_number,
             BadgeClass.name,
+            Department.name,
             Award.state,
             Award.issued_on,
             Award.accepted_at,
@@ -351,11 +359,12 @@ def _award_rows(
             email=row[1],
             student_number=row[2],
             badge_name=row[3],
-            state="revoked" if row[8] is not None else row[4],
-            issued_on=row[5].astimezone(zone),
-            accepted_at=local(row[6]),
-            issued_at=local(row[7]),
-            revoked_at=local(row[8]),
-            revocation_reason=row[9],
-            is_public=row[10],
+            department_name=row[4],
+            state="revoked" if row[9] is not None else row[5],
+            issued_on=row[6].astimezone(zone),
+            accepted_at=local(row[7]),
+            issued_at=local(row[8]),
+            revoked_at=local(row[9]),
+            revocation_reason=row[10],
+            is_public=row[11],
         )

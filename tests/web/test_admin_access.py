@@ -66,6 +66,7 @@ ACCESS = {
     "admin_staff.edit_staff": ADMIN,
     "admin_staff.deactivate_staff": ADMIN,
     "admin_staff.reactivate_staff": ADMIN,
+    "admin_staff.reinvite_staff": ADMIN,
     "admin_staff.list_departments": ADMIN,
     "admin_staff.new_department": ADMIN,
     "admin_staff.edit_department": ADMIN,

@@ -84,3 +84,16 @@ def seed_badge_class(session: Any, settings: Any, details: Any) -> Any:
         image=png_bytes(200),
         max_image_bytes=settings.max_image_bytes,
     )
+
+
+def data_science_badge(kind: Any) -> Any:
+    """The badge class the issuing benchmarks award, of ``kind``: Japanese texts of a
+    typical length (the description three sentences long)."""
+    from wallet.services import issuing
+
+    return issuing.BadgeClassDetails(
+        name="データサイエンス基礎（リテラシーレベル）",
+        description="数理・データサイエンス・AI教育プログラムのリテラシーレベルを修了した。" * 3,
+        criteria_text="全学共通科目「データサイエンス入門」および「AIと社会」を修得すること。",
+        kind=kind,
+    )

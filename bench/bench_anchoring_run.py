@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from _support import bench_app, databases, seed_badge_class  # noqa: E402
+from _support import bench_app, data_science_badge, databases, seed_badge_class  # noqa: E402
 
 TARGET_SECONDS = 60.0
 
@@ -34,7 +34,6 @@ def run(database_url: str, count: int) -> tuple[float, float]:
     from wallet import extensions as ext
     from wallet.db import Base
     from wallet.models import AnchoredCredential, Award, AwardState, BadgeKind, OutboxMail, User
-    from wallet.services import issuing
     from wallet.services.anchoring.run import run_anchoring
 
     app, settings = bench_app(database_url, "bench-anchoring-")
@@ -42,17 +41,7 @@ def run(database_url: str, count: int) -> tuple[float, float]:
     with app.app_context():
         engine = ext.db.engine
         with Session(engine) as session:
-            badge = seed_badge_class(
-                session,
-                settings,
-                issuing.BadgeClassDetails(
-                    name="データサイエンス基礎（リテラシーレベル）",
-                    description="数理・データサイエンス・AI教育プログラムのリテラシーレベルを修了した。"
-                    * 3,
-                    criteria_text="全学共通科目「データサイエンス入門」および「AIと社会」を修得すること。",
-                    kind=BadgeKind.ANCHORED,
-                ),
-            )
+            badge = seed_badge_class(session, settings, data_science_badge(BadgeKind.ANCHORED))
             session.commit()
             session.execute(
                 insert(User),

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from _support import bench_app, databases, seed_badge_class  # noqa: E402
+from _support import bench_app, data_science_badge, databases, seed_badge_class  # noqa: E402
 
 TARGET_SECONDS = 60.0
 SAMPLE = 200
@@ -37,7 +37,6 @@ def run(database_url: str, count: int) -> tuple[float, float]:
     from wallet.db import Base
     from wallet.models import Award, AwardCredential, AwardState, BadgeKind
     from wallet.openbadges.ob3 import integrity
-    from wallet.services import issuing
     from wallet.services.ob3 import issuing as ob3_issuing
     from wallet.services.ob3.keys import signer_for
 
@@ -46,17 +45,7 @@ def run(database_url: str, count: int) -> tuple[float, float]:
     with app.app_context():
         engine = ext.db.engine
         with Session(engine) as session:
-            badge = seed_badge_class(
-                session,
-                settings,
-                issuing.BadgeClassDetails(
-                    name="データサイエンス基礎（リテラシーレベル）",
-                    description="数理・データサイエンス・AI教育プログラムのリテラシーレベルを修了した。"
-                    * 3,
-                    criteria_text="全学共通科目「データサイエンス入門」および「AIと社会」を修得すること。",
-                    kind=BadgeKind.HOSTED,
-                ),
-            )
+            badge = seed_badge_class(session, settings, data_science_badge(BadgeKind.HOSTED))
             session.commit()
             session.execute(
                 insert(Award),

@@ -113,6 +113,34 @@ def test_a_stored_transaction_whose_nonce_was_used_elsewhere_must_be_prepared_ag
     assert anchor.transaction_root(again.tx_hash) == root_of("prepared, then the process died")
 
 
+def test_a_transaction_stuck_on_fees_too_low_is_replaced_with_higher_fees(chain: Chain) -> None:
+    anchor = chain.anchor()
+    root = root_of("a night of high fees")
+    before = chain.nonce(anchor.address)
+    with chain.mining_stopped():
+        stuck = anchor.prepare(root)
+        anchor.send(stuck)
+        offered = chain.rpc("eth_getTransactionByHash", stuck.tx_hash)
+        # the base fee jumps above what the transaction offered: blocks go on without it
+        chain.rpc("hardhat_setNextBlockBaseFeePerGas", hex(4 * int(offered["maxFeePerGas"], 16)))
+        chain.mine()
+        assert anchor.confirmation(stuck.tx_hash) is None
+
+        replacement = anchor.reprice(root, stuck)
+        assert replacement.nonce == stuck.nonce
+        assert replacement.tx_hash != stuck.tx_hash
+        assert anchor.transaction(replacement.tx_hash) is None  # signed, not sent
+        anchor.send(replacement)
+        raised = chain.rpc("eth_getTransactionByHash", replacement.tx_hash)
+        for fee in ("maxFeePerGas", "maxPriorityFeePerGas"):
+            assert int(raised[fee], 16) * 1000 >= int(offered[fee], 16) * 1125
+        chain.mine()
+    chain.wait_mined(replacement.tx_hash)
+    assert anchor.transaction_root(replacement.tx_hash) == root
+    assert anchor.transaction(stuck.tx_hash) is None  # the pool dropped what it replaced
+    assert chain.nonce(anchor.address) == before + 1
+
+
 def test_a_key_without_funds_is_refused_and_nothing_is_sent(chain: Chain) -> None:
     anchor = chain.anchor(UNFUNDED_KEY)
     before = chain.rpc("eth_blockNumber")

@@ -105,6 +105,44 @@ def test_a_chain_node_that_is_down_postpones_the_batch(tmp_path: Path, chain: Ch
         assert log.size(session) == 1
 
 
+def test_a_transaction_outbid_for_an_hour_is_signed_again_with_higher_fees(
+    tmp_path: Path, chain: Chain
+) -> None:
+    with fresh_app(tmp_path) as app, app.app_context():
+        session = ext.db.session()
+        _pending(2)
+        session.commit()
+        settings = app.config["WALLET_SETTINGS"].with_overrides(
+            eth_chain="sepolia", eth_chain_id=SEPOLIA, eth_private_key=ISSUER_KEY,
+            eth_rpc_url=chain.url,
+        )  # fmt: skip
+
+        def run_at(moment: datetime) -> run.RunReport:
+            return run.run_anchoring(session, settings, moment, chains.chain_for(settings))
+
+        with chain.mining_stopped():
+            assert run_at(NOW).issued == 0
+            batch = session.scalars(select(AnchorBatch)).one()
+            stuck, nonce = batch.tx_hash, batch.tx_nonce
+            offered = int(chain.rpc("eth_getTransactionByHash", stuck)["maxFeePerGas"], 16)
+            # the base fee jumps above what it offered: blocks go on without it
+            chain.rpc("hardhat_setNextBlockBaseFeePerGas", hex(4 * offered))
+            chain.mine()
+            assert run_at(NOW + timedelta(minutes=30)).issued == 0
+            assert batch.tx_hash == stuck  # within the hour: the same transaction, waited for
+            later = NOW + run.REPRICE_AFTER + timedelta(minutes=5)
+            assert run_at(later).issued == 0
+            assert (batch.tx_nonce, batch.tx_prepared_at) == (nonce, later)
+            assert batch.tx_hash != stuck
+            chain.mine()
+        chain.wait_mined(batch.tx_hash)
+        assert run_at(later + timedelta(minutes=10)).issued == 2
+        assert batch.status == BatchStatus.COMPLETE
+        anchored = chain.rpc("eth_getTransactionByHash", batch.tx_hash)
+        assert anchored["input"] == "0x" + batch.merkle_root
+        assert chain.rpc("eth_getTransactionByHash", stuck) is None  # replaced, never mined
+
+
 def test_a_chain_transaction_holding_another_root_is_not_genuine(chain: Chain) -> None:
     """A sound proof whose anchor names a transaction carrying some other root."""
     anchor = chain.anchor()

@@ -44,6 +44,7 @@ class AnchorBatch(Base):
     tx_hash: Mapped[str] = mapped_column(String(66), default="")
     raw_tx: Mapped[bytes | None] = mapped_column(LargeBinary)
     tx_nonce: Mapped[int | None] = mapped_column()
+    tx_prepared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # signed when
     anchored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)

@@ -34,6 +34,16 @@ class EthereumChain:
             raise ChainUnavailable(str(error)) from error
         return PreparedTransaction(signed.tx_hash, signed.raw, signed.nonce)
 
+    def reprice(self, root: bytes, prepared: PreparedTransaction) -> PreparedTransaction:
+        signed = SignedTransaction(
+            prepared.tx_hash, prepared.raw, self.anchor.address, prepared.nonce
+        )
+        try:
+            replacement = self.anchor.reprice(root, signed)
+        except AnchorUnavailable as error:
+            raise ChainUnavailable(str(error)) from error
+        return PreparedTransaction(replacement.tx_hash, replacement.raw, replacement.nonce)
+
     def send(self, prepared: PreparedTransaction) -> None:
         signed = SignedTransaction(
             prepared.tx_hash, prepared.raw, self.anchor.address, prepared.nonce

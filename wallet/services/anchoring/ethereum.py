@@ -61,6 +61,8 @@ BASE_GAS = 21_000  # a plain transfer
 GAS_PER_ZERO_BYTE, GAS_PER_DATA_BYTE = 4, 16  # EIP-2028 calldata prices
 FLOOR_GAS_PER_TOKEN = 10  # EIP-7623
 DEFAULT_TIMEOUT = 10.0
+# how much more of each fee a replacement must offer (geth's pool asks 10 %; a little more)
+REPLACEMENT_BUMP = (1125, 1000)
 
 
 class AnchorUnavailable(Exception):
@@ -187,19 +189,43 @@ class EthereumAnchor:
         if len(root) != ROOT_BYTES:
             raise ValueError("a Merkle root is 32 bytes")
         self._check_chain()
-        sender = self._account.address
-        burn = Web3.to_checksum_address(BURN_ADDRESS)
         with self._node("reading the nonce and fees"):
-            nonce = self._web3.eth.get_transaction_count(sender, "pending")
-            # the node knows its chain's current gas rules; nothing runs at the burn address
-            gas = self._web3.eth.estimate_gas({"from": sender, "to": burn, "data": root})
-            base_fee = self._web3.eth.get_block("latest").get("baseFeePerGas")
-            fees: dict[str, int]
-            if base_fee is None:  # a chain without EIP-1559
-                fees = {"gasPrice": int(self._web3.eth.gas_price)}
-            else:
-                tip = int(self._web3.eth.max_priority_fee)
-                fees = {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+            nonce = self._web3.eth.get_transaction_count(self._account.address, "pending")
+            return self._sign(root, nonce, self._market_fees())
+
+    def reprice(self, root: bytes, prepared: PreparedTransaction) -> PreparedTransaction:
+        """`prepared` (the transaction of `root`) signed again, same nonce, with higher
+        fees: for one that waits unmined because the fees it offered are now too low. A
+        node replaces a pooled transaction only for at least `REPLACEMENT_BUMP` more of
+        each fee, so each fee is the market's or the old one raised by that much,
+        whichever is higher. Store it before sending it, as with `prepare`."""
+        if len(root) != ROOT_BYTES:
+            raise ValueError("a Merkle root is 32 bytes")
+        self._check_chain()
+        old = self._find(prepared.tx_hash)
+        with self._node("reading the fees"):
+            fees = self._market_fees()
+            if old is not None:
+                numerator, denominator = REPLACEMENT_BUMP
+                for name in fees:
+                    raised = -(-int(old.get(name) or 0) * numerator // denominator)
+                    fees[name] = max(fees[name], raised)
+                if "maxFeePerGas" in fees:  # the tip may not exceed the fee cap
+                    fees["maxFeePerGas"] = max(fees["maxFeePerGas"], fees["maxPriorityFeePerGas"])
+            return self._sign(root, prepared.nonce, fees)
+
+    def _market_fees(self) -> dict[str, int]:
+        base_fee = self._web3.eth.get_block("latest").get("baseFeePerGas")
+        if base_fee is None:  # a chain without EIP-1559
+            return {"gasPrice": int(self._web3.eth.gas_price)}
+        tip = int(self._web3.eth.max_priority_fee)
+        return {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+
+    def _sign(self, root: bytes, nonce: int, fees: dict[str, int]) -> PreparedTransaction:
+        """Sign the transfer of `root` (inside `_node`: it asks the node for the gas)."""
+        burn = Web3.to_checksum_address(BURN_ADDRESS)
+        # the node knows its chain's current gas rules; nothing runs at the burn address
+        gas = self._web3.eth.estimate_gas({"from": self._account.address, "to": burn, "data": root})
         transaction: TransactionDictType = {
             "chainId": self.chain_id,
             "nonce": nonce,
@@ -213,7 +239,7 @@ class EthereumAnchor:
         return PreparedTransaction(
             tx_hash="0x" + bytes(signed.hash).hex(),
             raw=bytes(signed.raw_transaction),
-            sender=str(sender),
+            sender=str(self._account.address),
             nonce=nonce,
         )
 

@@ -47,6 +47,9 @@ from wallet.services.ob3 import issuing as ob3_issuing
 
 MAX_BATCH = 50_000
 LONGEST_RETRY = timedelta(hours=6)
+# a chain transaction still unmined this long after it was signed is signed again with
+# higher fees (its own were outbid: the base fee rose, or the tip was too small)
+REPRICE_AFTER = timedelta(hours=1)
 _CREDENTIALS = cast(Table, AnchoredCredential.__table__)
 
 
@@ -71,6 +74,8 @@ class Chain(Protocol):
     name: str  # as in anchor URIs: "eth:sepolia"
 
     def prepare(self, root: bytes) -> PreparedTransaction: ...
+
+    def reprice(self, root: bytes, prepared: PreparedTransaction) -> PreparedTransaction: ...
 
     def send(self, prepared: PreparedTransaction) -> None: ...
 
@@ -171,18 +176,24 @@ def anchor_batch(
     if chain is not None:
         try:
             if not batch.tx_hash:
-                prepared = chain.prepare(root)
-                batch.chain, batch.tx_hash = chain.name, prepared.tx_hash
-                batch.raw_tx, batch.tx_nonce = prepared.raw, prepared.nonce
-                session.commit()
+                _store(session, batch, chain.name, chain.prepare(root), now)
             stored = PreparedTransaction(
                 batch.tx_hash, cast(bytes, batch.raw_tx), cast(int, batch.tx_nonce)
             )
             chain.send(stored)
             confirmed = chain.confirmed_at(batch.tx_hash)
+            signed_at = batch.tx_prepared_at or batch.created_at
+            if confirmed is None and now - signed_at >= REPRICE_AFTER:
+                # the fees it offered are too low now: the same nonce, higher fees
+                replacement = chain.reprice(root, stored)
+                _store(session, batch, chain.name, replacement, now)
+                batch.attempts = 0  # look again soon
+                chain.send(replacement)
+                confirmed = chain.confirmed_at(replacement.tx_hash)
         except ChainSuperseded as error:
             # never minable: the next try signs a new transaction for this batch
             batch.tx_hash, batch.raw_tx, batch.tx_nonce = "", None, None
+            batch.tx_prepared_at = None
             _postpone(batch, now, str(error))
             return False
         except ChainUnavailable as error:
@@ -197,6 +208,17 @@ def anchor_batch(
     batch.status = BatchStatus.ANCHORED
     batch.last_error = ""
     return True
+
+
+def _store(
+    session: Session, batch: AnchorBatch, chain: str, prepared: PreparedTransaction, now: datetime
+) -> None:
+    """Keep the signed transaction with its batch, committed, before it is sent: after a
+    crash the next run sends the same one rather than signing another."""
+    batch.chain, batch.tx_hash = chain, prepared.tx_hash
+    batch.raw_tx, batch.tx_nonce = prepared.raw, prepared.nonce
+    batch.tx_prepared_at = now
+    session.commit()
 
 
 def _postpone(batch: AnchorBatch, now: datetime, reason: str) -> None:

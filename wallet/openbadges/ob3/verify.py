@@ -356,11 +356,8 @@ def _check_status(credential: Credential, report: Report, options: _Options) -> 
             report.failed("revocation.list_fetched", str(error), cause)
             return
         try:
-            if kind == "bitstring":
-                _check_list_credential(list_doc, credential, options)
-                found = status.check_bitstring(entry, list_doc)
-            else:
-                found = status.check_revocation_list(credential.id, list_doc)
+            issuer_id = credential.issuer.id
+            found = _read_status(entry, kind, list_doc, credential.id, issuer_id, options)
         except OpenBadgesError as error:
             report.failed("revocation.list_fetched", str(error))
             return
@@ -372,13 +369,29 @@ def _check_status(credential: Credential, report: Report, options: _Options) -> 
     report.passed("revocation.not_revoked")
 
 
-def _check_list_credential(list_doc: Any, credential: Credential, options: _Options) -> None:
-    """The status list is a credential too: same issuer, a valid proof, still valid."""
+def _read_status(
+    entry: Mapping[str, Any],
+    kind: str,
+    list_doc: Any,
+    credential_id: str,
+    issuer_id: str,
+    options: _Options,
+) -> status.Status:
+    """What the fetched list says of the credential (`OpenBadgesError` when it cannot be
+    believed or read)."""
+    if kind == "bitstring":
+        _check_list_credential(list_doc, issuer_id, options)
+        return status.check_bitstring(entry, list_doc)
+    return status.check_revocation_list(credential_id, list_doc)
+
+
+def _check_list_credential(list_doc: Any, issuer_id: str, options: _Options) -> None:
+    """The status list is a credential too: of `issuer_id`, a valid proof, still valid."""
     if not isinstance(list_doc, Mapping):
         raise status.StatusError("the status list is not a JSON object")
     issuer = list_doc.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    if issuer_id != credential.issuer.id:
+    list_issuer = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if list_issuer != issuer_id:
         raise status.StatusError("the status list was issued by someone else")
     until = list_doc.get("validUntil")
     if isinstance(until, str) and f.parse_datetime(until, "validUntil") <= options.now:
@@ -386,9 +399,7 @@ def _check_list_credential(list_doc: Any, credential: Credential, options: _Opti
     scratch = Report()
     for index, raw in enumerate(integrity.proofs_of(list_doc)):
         proof_report = Report()
-        if _check_proof(
-            list_doc, raw, f"proof[{index}]", credential.issuer.id, proof_report, options
-        ):
+        if _check_proof(list_doc, raw, f"proof[{index}]", issuer_id, proof_report, options):
             return
         scratch.checks.extend(proof_report.failures)
     reasons = "; ".join(check.detail for check in scratch.checks) or "it carries no proof"
@@ -401,7 +412,8 @@ def _check_list_credential(list_doc: Any, credential: Credential, options: _Opti
 def _check_endorsements(credential: Credential, report: Report, options: _Options) -> None:
     """Each endorsement the credential carries, checked as a credential of its endorser:
     bundled contexts, its proof (or JWT signature) by a key the endorser lists, its dates,
-    and that it endorses this credential, its achievement or its issuer. The credential's
+    that it endorses this credential, its achievement or its issuer, and the endorser's
+    status list. The credential's
     own proof already covers that the issuer put it there; one that does not hold is a
     warning (`endorsement.valid`), not a failure of the badge."""
     achievement = credential.subject.achievement
@@ -456,4 +468,25 @@ def _endorsement_problem(
         )
     if scratch.failures:
         return who, "; ".join(check.detail for check in scratch.failures)
-    return who, None
+    return who, _endorsement_status_problem(document, endorsement, options)
+
+
+def _endorsement_status_problem(
+    document: Mapping[str, Any], endorsement: Endorsement, options: _Options
+) -> str | None:
+    """Why the endorser's status list says the endorsement no longer holds (revoked, or
+    the list cannot be read), or None."""
+    for entry in f.object_list(document, "credentialStatus"):
+        kind = status.kind(entry)
+        if kind == "unknown" or not isinstance(entry, Mapping):
+            continue
+        try:
+            list_doc = options.resolve(status.entry_url(entry))
+            found = _read_status(
+                entry, kind, list_doc, endorsement.id, endorsement.issuer.id, options
+            )
+        except (OpenBadgesError, OSError) as error:
+            return f"its status list cannot be read: {error}"
+        if found.set:
+            return f"the endorser revoked it{': ' + found.reason if found.reason else ''}"
+    return None

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from tests.unit.openbadges.ob3 import world as w
-from wallet.openbadges.ob3 import integrity, keys, schema, vcjwt
+from wallet.openbadges.ob3 import integrity, keys, schema, status, vcjwt
 from wallet.openbadges.ob3.documents import Endorsement, Profile
 from wallet.openbadges.ob3.verify import verify
 from wallet.openbadges.report import Report
@@ -176,3 +176,44 @@ def test_a_credential_carrying_endorsements_meets_1edtechs_schema() -> None:
         "endorsement[0]" in problem
         for problem in schema.violations(w.signed(w.credential(endorsement=(broken,))))
     )
+
+
+ENDORSER_LIST = f"{ENDORSER}/status/1"
+
+
+def endorser_list(revoked: set[int], signer: ed25519.Ed25519PrivateKey = ENDORSER_KEY) -> Any:
+    encoded = status.encode(status.new_bitstring())
+    for index in revoked:
+        encoded = status.set_bit(encoded, index)
+    unsigned = status.list_credential(ENDORSER_LIST, ENDORSER, encoded, w.SIGNED_AT)
+    return integrity.sign(unsigned, signer, ENDORSER_KEY_ID, created=w.SIGNED_AT)
+
+
+def check_with_list(list_doc: Any) -> Report:
+    """Our credential carrying an endorsement whose bit 3 is in the endorser's list."""
+    document = endorsement().to_json() | {"credentialStatus": status.entry(ENDORSER_LIST, 3)}
+    made = w.credential(
+        endorsement=(integrity.sign(document, ENDORSER_KEY, ENDORSER_KEY_ID, created=w.SIGNED_AT),)
+    )
+    extra = {ENDORSER: endorser_profile()}
+    if list_doc is not None:
+        extra[ENDORSER_LIST] = list_doc
+    text = json.dumps(w.signed(made), ensure_ascii=False)
+    return verify(text, w.World(extra=extra).fetcher(), now=w.NOW)
+
+
+def test_the_endorsers_status_list_is_read() -> None:
+    held = check_with_list(endorser_list(set()))
+    assert endorsement_checks(held) == [("pass", "静岡県経営者協会")]
+    revoked = check_with_list(endorser_list({3}))
+    ((state, detail),) = endorsement_checks(revoked)
+    assert (state, "the endorser revoked it" in detail) == ("warn", True)
+    assert revoked.valid  # the badge itself is not revoked
+    assert "revocation.not_revoked" not in {c.code for c in revoked.failures}
+    for broken, reason in (
+        (None, "its status list cannot be read"),  # nothing at its address
+        (endorser_list({3}, signer=w.KEY), "its status list cannot be read"),  # not theirs
+    ):
+        ((state, detail),) = endorsement_checks(check_with_list(broken))
+        assert state == "warn"
+        assert reason in detail

@@ -4,7 +4,7 @@ that is not."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,27 +12,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from tests.anchoring.conftest import ISSUER_KEY, SEPOLIA, Chain
+from tests.anchoring.test_faults import NOW, pending
 from tests.conftest import fresh_app
-from tests.factories import AwardFactory, BadgeClassFactory, UserFactory
 from tests.smtp import free_port
 from wallet import extensions as ext
-from wallet.models import AnchorBatch, AwardState, BatchStatus, OutboxMail
+from wallet.models import AnchorBatch, BatchStatus, OutboxMail
 from wallet.openbadges import blockcerts, merkle2019
 from wallet.openbadges.errors import ProofError
 from wallet.services.anchoring import chains, log, run
-
-NOW = datetime(2026, 4, 2, 18, 0, tzinfo=UTC)
-
-
-def _pending(count: int) -> None:
-    badge = BadgeClassFactory(anchored=True)
-    for _ in range(count):
-        AwardFactory(
-            badge_class=badge,
-            state=AwardState.PENDING,
-            user=UserFactory(),
-            accepted_at=NOW - timedelta(hours=5),
-        )
 
 
 def test_the_database_restarting_mid_run_loses_nothing(tmp_path: Path) -> None:
@@ -43,7 +30,7 @@ def test_the_database_restarting_mid_run_loses_nothing(tmp_path: Path) -> None:
         if engine.dialect.name != "postgresql":
             pytest.skip("terminating the server's connections needs PostgreSQL")
         session = ext.db.session()
-        _pending(3)
+        pending(3)
         session.commit()
         settings = app.config["WALLET_SETTINGS"]
         original = run.anchor_batch
@@ -84,7 +71,7 @@ def test_a_chain_node_that_is_down_postpones_the_batch(tmp_path: Path, chain: Ch
     """The real Ethereum anchor, pointed at a port nothing listens on, then at the node."""
     with fresh_app(tmp_path) as app, app.app_context():
         session = ext.db.session()
-        _pending(2)
+        pending(2)
         session.commit()
         base = app.config["WALLET_SETTINGS"].with_overrides(
             eth_chain="sepolia", eth_chain_id=SEPOLIA, eth_private_key=ISSUER_KEY
@@ -110,7 +97,7 @@ def test_a_transaction_outbid_for_an_hour_is_signed_again_with_higher_fees(
 ) -> None:
     with fresh_app(tmp_path) as app, app.app_context():
         session = ext.db.session()
-        _pending(2)
+        pending(2)
         session.commit()
         settings = app.config["WALLET_SETTINGS"].with_overrides(
             eth_chain="sepolia", eth_chain_id=SEPOLIA, eth_private_key=ISSUER_KEY,
